@@ -1,0 +1,45 @@
+// How the LLM client reaches a server: real HTTP (fetch), or in-process to the embedded simulated LLM.
+
+export type TransportResponse = {
+  status: number;
+  /** Header lookup, case-insensitive (`retry-after`, ...). */
+  header(name: string): string | null;
+  /** The parsed JSON body (or undefined when the body is not JSON). */
+  json(): Promise<unknown>;
+};
+
+export type TransportRequest = {
+  /** Full URL, for example `http://127.0.0.1:8000/v1/chat/completions`. */
+  url: string;
+  body: unknown;
+  headers: Record<string, string>;
+  signal: AbortSignal;
+};
+
+export interface Transport {
+  post(req: TransportRequest): Promise<TransportResponse>;
+}
+
+/** HTTP transport over the runtime's fetch. */
+export const httpTransport: Transport = {
+  async post(req) {
+    const res = await fetch(req.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...req.headers },
+      body: JSON.stringify(req.body),
+      signal: req.signal,
+    });
+    return {
+      status: res.status,
+      header: (name) => res.headers.get(name),
+      json: async () => {
+        const text = await res.text();
+        try {
+          return JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  },
+};
