@@ -1,0 +1,167 @@
+// The agent host: consumes roles from the bus, runs their handlers, routes each message to its next hop.
+import type { Bus, Consumer, Delivery } from "./bus/types.ts";
+import { backoffDelay } from "./backoff.ts";
+import { ensureError, MatrixError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { offload, resolveAll, resolveRef, type BlobStore } from "./message/blobs.ts";
+import { decode, encode } from "./message/codec.ts";
+import { parseEnvelope, SINK, type Envelope } from "./message/envelope.ts";
+import type { RoleContext, RoleLlm, WorkflowDefinition } from "./workflow.ts";
+
+/** Everything the host needs to run the hops of one run. */
+export type RunBinding = {
+  workflow: WorkflowDefinition;
+  params: Record<string, unknown>;
+  /**
+   * The LLM resource `name` as seen by one hop: usage labelled with `role`, the task id as sticky key, and a
+   * default request seed derived from the task seed and the hop (reproducible reruns).
+   */
+  llm(name: string, role: string, msg: Envelope, signal: AbortSignal): RoleLlm;
+  blobs: BlobStore;
+  maxAttempts: number;
+  retry: { initial_ms: number; max_ms: number };
+  offloadThreshold: number;
+};
+
+export type HopEvent = {
+  workflow: string;
+  role: string;
+  outcome: "ok" | "retry" | "error";
+  ms: number;
+  code?: string;
+};
+
+export type HostOptions = {
+  bus: Bus;
+  /** Looks up the binding of a run (the embedded run has exactly one). */
+  binding(run: string): RunBinding | undefined;
+  log: Logger;
+  /** Aborts handlers on forced shutdown. */
+  signal?: AbortSignal;
+  onHop?: (event: HopEvent) => void;
+};
+
+/** Publishes a message to its `next` role with the hop dedup id `run/task/hop`. */
+export async function publishHop(bus: Bus, msg: Envelope, blobs: BlobStore, threshold: number): Promise<void> {
+  await offload(msg, blobs, threshold);
+  await bus.publish(msg.workflow, msg.next, encode(msg), { id: `${msg.run}/${msg.task}/${msg.hop}` });
+}
+
+/** Moves a message straight to the sink as an error row. */
+export function markFailed(msg: Envelope, role: string, err: MatrixError): void {
+  msg.error = { code: err.code, message: err.message, role, retryable: err.retryable };
+  msg.next = SINK;
+  msg.hop++;
+  msg.updated_at = Date.now();
+}
+
+export class AgentHost {
+  readonly #consumers: Consumer[] = [];
+  readonly #opts: HostOptions;
+  readonly #controller = new AbortController();
+
+  constructor(opts: HostOptions) {
+    this.#opts = opts;
+    opts.signal?.addEventListener("abort", () => this.#controller.abort(opts.signal?.reason), { once: true });
+  }
+
+  /** Starts consumers for the given roles of a workflow. */
+  serve(wf: WorkflowDefinition, roles: string[], concurrency: number): void {
+    for (const role of roles) {
+      if (!wf.roles[role]) throw new MatrixError("config", `workflow "${wf.name}" has no role "${role}"`);
+      this.#consumers.push(
+        this.#opts.bus.consume(wf.name, role, { concurrency, handler: (d) => this.#handle(d) }),
+      );
+    }
+  }
+
+  get inFlight(): number {
+    return this.#consumers.reduce((n, c) => n + c.inFlight, 0);
+  }
+
+  /** Stops taking hops and waits for those in flight. */
+  async drain(): Promise<void> {
+    await Promise.all(this.#consumers.map((c) => c.drain()));
+  }
+
+  /** Aborts running handlers (second signal). */
+  abort(reason?: unknown): void {
+    this.#controller.abort(reason);
+  }
+
+  async #handle(d: Delivery): Promise<void> {
+    const started = performance.now();
+    let msg: Envelope;
+    try {
+      msg = parseEnvelope(decode(d.data));
+    } catch (err) {
+      // An undecodable hop cannot become a row: there is no task id to write it under.
+      this.#opts.log.error("dropping undecodable message", { workflow: d.workflow, role: d.role, error: ensureError(err).message });
+      await d.fail("undecodable");
+      return;
+    }
+    const binding = this.#opts.binding(msg.run);
+    if (!binding) {
+      await d.retry(5_000);
+      return;
+    }
+    const wf = binding.workflow;
+    const role = msg.next;
+    const handler = wf.roles[role];
+    try {
+      if (!handler) throw new MatrixError("bad_route", `workflow "${wf.name}" has no role "${role}"`);
+      await resolveAll(msg, binding.blobs);
+      const ctx = this.#context(msg, role, binding, d);
+      msg.attempts = d.attempt;
+      const result = await handler.handle(msg, ctx);
+      if (result.turn) msg.history.push(result.turn);
+      if (result.state) Object.assign(msg.state, result.state);
+      const next = wf.route(msg, role, result, binding.params);
+      if (next !== SINK && !wf.roles[next]) throw new MatrixError("bad_route", `route of "${wf.name}" returned unknown role "${next}"`);
+      msg.next = next;
+      msg.hop++;
+      msg.updated_at = Date.now();
+      await publishHop(this.#opts.bus, msg, binding.blobs, binding.offloadThreshold);
+      await d.ack();
+      this.#opts.onHop?.({ workflow: wf.name, role, outcome: "ok", ms: performance.now() - started });
+    } catch (raw) {
+      const err = ensureError(raw);
+      const ms = performance.now() - started;
+      if (this.#controller.signal.aborted) {
+        // Forced shutdown: no row for this task; a resumed run does it again.
+        await d.retry(0);
+        return;
+      }
+      if (err.retryable && d.attempt < binding.maxAttempts) {
+        const delay = Math.max(
+          err.retryAfterMs ?? 0,
+          backoffDelay(d.attempt, { initial_ms: binding.retry.initial_ms, max_ms: binding.retry.max_ms, multiplier: 2 }),
+        );
+        this.#opts.log.debug("hop retried", { task: msg.task, role, attempt: d.attempt, code: err.code, delay_ms: delay });
+        await d.retry(delay);
+        this.#opts.onHop?.({ workflow: wf.name, role, outcome: "retry", ms, code: err.code });
+        return;
+      }
+      // The original bytes hold the message as it was before this hop; the error row is built from them.
+      const failed = parseEnvelope(decode(d.data));
+      failed.attempts = d.attempt;
+      markFailed(failed, role, err);
+      await publishHop(this.#opts.bus, failed, binding.blobs, binding.offloadThreshold);
+      await d.fail(err.code);
+      this.#opts.onHop?.({ workflow: wf.name, role, outcome: "error", ms, code: err.code });
+    }
+  }
+
+  #context(msg: Envelope, role: string, binding: RunBinding, d: Delivery): RoleContext {
+    const log = this.#opts.log;
+    return {
+      llm: (name) => binding.llm(name, role, msg, this.#controller.signal),
+      signal: this.#controller.signal,
+      heartbeat: () => d.working(),
+      log: log.child({ task: msg.task, role }),
+      resolve: (ref) => resolveRef(msg, ref, binding.blobs),
+      params: binding.params,
+      role,
+    };
+  }
+}

@@ -1,0 +1,60 @@
+// LLM resources of a run: configured endpoints through the client, or the embedded simulated LLM in-process.
+import { ConfigError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Envelope } from "../message/envelope.ts";
+import type { RoleLlm } from "../workflow.ts";
+import { createLlmResource, type LlmResource, type LlmResourceConfig, UsageMeter } from "../../services/llm/mod.ts";
+import { SimEngine, simTransport, type SimOptions } from "../../services/sim/mod.ts";
+
+export class RunResources {
+  readonly meter = new UsageMeter();
+  readonly #llms = new Map<string, LlmResource>();
+  #sim: SimEngine | undefined;
+
+  constructor(
+    readonly configs: Record<string, LlmResourceConfig>,
+    readonly simOptions: SimOptions,
+    readonly log: Logger,
+  ) {
+    for (const [name, cfg] of Object.entries(configs)) {
+      const embedded = cfg.urls.length === 0;
+      if (embedded) this.#sim ??= new SimEngine(simOptions);
+      this.#llms.set(
+        name,
+        createLlmResource(cfg, {
+          log,
+          meter: this.meter,
+          ...(embedded ? { transport: simTransport(this.#sim!) } : {}),
+        }),
+      );
+    }
+  }
+
+  /** The embedded simulated LLM, when any resource uses it. */
+  get sim(): SimEngine | undefined {
+    return this.#sim;
+  }
+
+  /** The resource `name` as one hop sees it. */
+  forHop(name: string, role: string, msg: Envelope, signal: AbortSignal): RoleLlm {
+    const res = this.#llms.get(name);
+    if (!res) throw new ConfigError(`llm resource "${name}" is not configured (add llm.${name}.* to the config)`);
+    let calls = 0;
+    return {
+      name: res.name,
+      model: res.model,
+      chat: (call, opts) => {
+        // Reproducible per task, hop and call within the hop.
+        const seed = call.seed ?? ((msg.seed + Math.imul(msg.hop + 1, 2654435761) + calls++ * 40503) >>> 1);
+        return res.chat(
+          { ...call, seed },
+          { key: msg.task, role, signal: opts?.signal ?? signal },
+        );
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#sim?.close();
+  }
+}

@@ -1,0 +1,115 @@
+// The source: reads the dataset, expands trials, and admits first hops under max_concurrent_tasks.
+import type { AdmissionGate } from "./admission.ts";
+import { readDataset } from "./dataset.ts";
+import { ensureError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { ENVELOPE_VERSION, SINK, type Envelope } from "./message/envelope.ts";
+import { deriveSeed } from "./seed.ts";
+import type { WorkflowDefinition } from "./workflow.ts";
+
+export type SourceOptions = {
+  run: string;
+  workflow: WorkflowDefinition;
+  params: Record<string, unknown>;
+  dataset: { path: string; limit: number | null; id_key: string };
+  trials: number;
+  seed: number;
+  gate: AdmissionGate;
+  /** True when the task's row is already in the output (resume). */
+  isDone(task: string): boolean;
+  /** Publishes a first hop (to the first role, or to the sink for a row that cannot start). */
+  publish(msg: Envelope): Promise<void>;
+  log: Logger;
+  signal?: AbortSignal;
+};
+
+export type SourceStats = { admitted: number; skipped: number };
+
+/** The stable id of a task: the row's key and the trial. */
+export function taskId(key: string, trial: number): string {
+  return `${key}:${trial}`;
+}
+
+function rowKey(row: Record<string, unknown>, idKey: string, line: number): string {
+  const id = row[idKey];
+  return typeof id === "string" || typeof id === "number" ? String(id) : `L${line}`;
+}
+
+/** Counts the tasks a dataset yields (for progress and ETA), without parsing rows. */
+export async function countTasks(path: string, limit: number | null, trials: number): Promise<number> {
+  let n = 0;
+  for await (const _ of readDataset(path, limit)) n++;
+  return n * trials;
+}
+
+export function newEnvelope(opts: { run: string; workflow: string; task: string; trial: number; seed: number; first: string; input: unknown; state: Record<string, unknown> }): Envelope {
+  const now = Date.now();
+  return {
+    v: ENVELOPE_VERSION,
+    run: opts.run,
+    task: opts.task,
+    trial: opts.trial,
+    seed: opts.seed,
+    workflow: opts.workflow,
+    hop: 0,
+    next: opts.first,
+    state: opts.state,
+    input: opts.input,
+    history: [],
+    leases: [],
+    attempts: 0,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** Runs the source to the end of the dataset (or until aborted). */
+export async function runSource(opts: SourceOptions): Promise<SourceStats> {
+  const stats: SourceStats = { admitted: 0, skipped: 0 };
+  const wf = opts.workflow;
+  const seenKeys = new Set<string>();
+  for await (const item of readDataset(opts.dataset.path, opts.dataset.limit)) {
+    if (opts.signal?.aborted) break;
+    let key = "row" in item ? rowKey(item.row, opts.dataset.id_key, item.line) : `L${item.line}`;
+    if (seenKeys.has(key)) {
+      // Two rows with one key would share task ids and one row would vanish: key the later one by line.
+      const renamed = `${key}@L${item.line}`;
+      opts.log.warn("duplicate row key", { key, line: item.line, task_key: renamed });
+      key = renamed;
+    }
+    seenKeys.add(key);
+    for (let trial = 0; trial < opts.trials; trial++) {
+      const task = taskId(key, trial);
+      if (opts.isDone(task)) {
+        stats.skipped++;
+        continue;
+      }
+      if (!(await opts.gate.acquire())) return stats;
+      const msg = newEnvelope({
+        run: opts.run,
+        workflow: wf.name,
+        task,
+        trial,
+        seed: deriveSeed(opts.seed, task),
+        first: wf.first,
+        input: "row" in item ? item.row : null,
+        state: {},
+      });
+      if ("error" in item) {
+        msg.source_error = item.error;
+        msg.next = SINK;
+      } else {
+        try {
+          msg.state = wf.init(item.row, opts.params);
+        } catch (raw) {
+          const err = ensureError(raw);
+          msg.source_error = { code: err.code === "internal" ? "bad_input" : err.code, message: `${opts.dataset.path.split("/").pop()}:${item.line}: ${err.message}` };
+          msg.next = SINK;
+        }
+      }
+      await opts.publish(msg);
+      stats.admitted++;
+    }
+  }
+  return stats;
+}
