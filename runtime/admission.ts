@@ -5,7 +5,10 @@ export class AdmissionGate {
   readonly #waiters: (() => void)[] = [];
   #closed = false;
 
-  constructor(readonly max: number) {
+  readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
     if (max < 1) throw new Error("max_concurrent_tasks must be >= 1");
   }
 

@@ -55,11 +55,10 @@ export class JsonlResultWriter implements ResultWriter {
   #timer: ReturnType<typeof setInterval>;
   #closed = false;
 
-  constructor(
-    readonly path: string,
-    existingTasks: Iterable<string>,
-    readonly flushMs = 100,
-  ) {
+  readonly path: string;
+
+  constructor(path: string, existingTasks: Iterable<string>, flushMs = 100) {
+    this.path = path;
     mkdirSync(dirname(path), { recursive: true });
     this.#fd = openSync(path, "a");
     for (const t of existingTasks) this.#done.add(t);

@@ -32,10 +32,12 @@ class MemoryConsumer implements Consumer {
   #resolveClosed!: () => void;
   #idle: (() => void) | undefined;
 
-  constructor(
-    readonly queue: Queue,
-    readonly opts: ConsumeOptions,
-  ) {
+  readonly queue: Queue;
+  readonly opts: ConsumeOptions;
+
+  constructor(queue: Queue, opts: ConsumeOptions) {
+    this.queue = queue;
+    this.opts = opts;
     this.closed = new Promise((r) => (this.#resolveClosed = r));
   }
 
@@ -63,10 +65,12 @@ class Queue {
   readonly items = new Fifo<Item>();
   consumers: MemoryConsumer[] = [];
   #rr = 0;
-  constructor(
-    readonly workflow: string,
-    readonly role: string,
-  ) {}
+  readonly workflow: string;
+  readonly role: string;
+  constructor(workflow: string, role: string) {
+    this.workflow = workflow;
+    this.role = role;
+  }
 
   nextFreeConsumer(): MemoryConsumer | undefined {
     const n = this.consumers.length;

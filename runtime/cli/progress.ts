@@ -45,7 +45,10 @@ export function progressLine(p: RunProgress): string {
 }
 
 export class LineProgress implements ProgressView {
-  constructor(readonly write: (line: string) => void) {}
+  readonly write: (line: string) => void;
+  constructor(write: (line: string) => void) {
+    this.write = write;
+  }
   start(p: RunProgress): void {
     this.write(`started: ${p.total} tasks, ${p.skipped} already in the output`);
   }

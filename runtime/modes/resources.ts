@@ -11,11 +11,10 @@ export class RunResources {
   readonly #llms = new Map<string, LlmResource>();
   #sim: SimEngine | undefined;
 
-  constructor(
-    readonly configs: Record<string, LlmResourceConfig>,
-    readonly simOptions: SimOptions,
-    readonly log: Logger,
-  ) {
+  readonly log: Logger;
+
+  constructor(configs: Record<string, LlmResourceConfig>, simOptions: SimOptions, log: Logger) {
+    this.log = log;
     for (const [name, cfg] of Object.entries(configs)) {
       const embedded = cfg.urls.length === 0;
       if (embedded) this.#sim ??= new SimEngine(simOptions);
