@@ -64,9 +64,10 @@ export function buildRow(msg: Envelope, wf: WorkflowDefinition, params: Record<s
       ...base,
       status: out.status satisfies RowStatus,
       termination_reason: out.reason ?? null,
+      // Per-role usage unless the workflow maps its own (inference reports its one call's usage flat).
+      usage: usageByRole(msg),
       ...out.fields,
       error: null,
-      usage: usageByRole(msg),
       ...timing,
       ...(includeHistory ? { history: msg.history } : {}),
     };

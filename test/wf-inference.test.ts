@@ -70,15 +70,15 @@ describe("inference - output and metrics", () => {
     expect(roles).toEqual(["infer"]);
     expect(calls).toHaveLength(1);
     expect(row).toMatchObject({ status: "ok", id: "r1", response: "Hello!", finish_reason: "stop", error: null });
-    expect(row.usage).toEqual({ infer: { prompt_tokens: 20, completion_tokens: 5, calls: 1 } });
+    expect(row.usage).toEqual({ prompt_tokens: 20, completion_tokens: 5 });
     expect("tool_calls" in row).toBe(false);
   });
 
-  it("inference - custom_id names a batch row; tool calls are kept (a null content is recorded as \"\")", async () => {
+  it("inference - custom_id names a batch row; tool calls are kept (a tool-call-only reply has a null response)", async () => {
     const toolCall = { id: "c1", type: "function" as const, function: { name: "lookup", arguments: "{}" } };
     const res = { ...reply(null), tool_calls: [toolCall], finish_reason: "tool_calls" };
     const { row } = await runTask(wf, params(), { custom_id: "b-7", body: { messages: [user("x")] } }, () => res);
-    expect(row).toMatchObject({ id: "b-7", response: "", finish_reason: "tool_calls", tool_calls: [toolCall] });
+    expect(row).toMatchObject({ id: "b-7", response: null, finish_reason: "tool_calls", tool_calls: [toolCall] });
   });
 
   it("inference - the summary counts rows, errors, mean tokens and finish reasons", async () => {

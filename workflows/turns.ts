@@ -6,7 +6,8 @@ import type { ChatResult } from "../services/llm/types.ts";
 export function llmTurn(role: string, res: ChatResult, meta?: Record<string, unknown>): Turn {
   const turn: Turn = {
     role,
-    content: res.content ?? "",
+    // null stays null: a reply that is only tool calls has no text.
+    content: res.content,
     usage: { prompt_tokens: res.usage.prompt_tokens, completion_tokens: res.usage.completion_tokens },
     ms: res.ms,
     ok: true,
