@@ -47,6 +47,8 @@ export const SimOptionsInput = v.strictObject({
   /** Fraction of requests delayed by `spike_ms` simulated ms before they reach the scheduler. */
   spike_rate: v.optional(probability, 0),
   spike_ms: v.optional(nonNeg, 2_000),
+  /** Fraction of tool-enabled requests (last message not a tool result) answered with a tool call. */
+  tool_call_rate: v.optional(probability, 0.5),
 });
 export type SimOptionsInput = v.InferInput<typeof SimOptionsInput>;
 
@@ -62,6 +64,10 @@ export function compileSimOptions(input: unknown = {}): SimOptions {
   if (!res.success) {
     const issue = res.issues[0];
     const path = v.getDotPath(issue) ?? "options";
+    if (issue.type === "strict_object" && issue.expected === "never") {
+      const known = Object.keys(path.startsWith("output_len.") ? OutputLenInput.entries : SimOptionsInput.entries);
+      throw new ConfigError(`sim option ${path}: unknown option (known: ${known.join(", ")})`);
+    }
     throw new ConfigError(`sim option ${path}: ${issue.message}`);
   }
   const o = res.output;

@@ -5,21 +5,32 @@ export type ScriptRequest = {
   /** Chat messages (for `/v1/completions` the prompt arrives as one user message). */
   messages: ChatMessage[];
   tools: ToolSpec[] | undefined;
-  /** Deterministic random source for this request (seeded from the request seed and its content). */
+  /** The request's `tool_choice` ("auto", "none", "required", `{type: "function", function: {name}}`), if any. */
+  toolChoice: unknown;
+  /** Deterministic random source for this request (seeded from the engine seed, request seed and content). */
   rng: () => number;
-  /** Output length sampled from the server's distribution, already capped by max_tokens. */
+  /** The request's derived seed (the same for the same body, seed and engine seed). */
+  seed: number;
+  /**
+   * Output length sampled from the server's distribution, *before* any cap: a script that writes long text
+   * pads to it, and the server cuts the text at `maxTokens` (finish_reason "length") as a real model stops.
+   */
   targetTokens: number;
+  /** The most tokens this request may produce (max_tokens, max_completion_tokens, what the context leaves). */
   maxTokens: number;
   /** The response_format of the request, if any (`{type: "json_object"}` and the like). */
   responseFormat: unknown;
+  /** Probability of answering a tool-enabled request with a tool call (option `tool_call_rate`). */
+  toolCallRate: number;
 };
 
 export type ScriptReply = {
   content: string | null;
   tool_calls?: ToolCall[];
   /**
-   * Completion tokens to report and to time. When absent the server uses `targetTokens` and pads `content`
-   * with filler words to that length; scripts for short answers (yes/no, JSON) set it.
+   * Completion tokens to report and to time. When absent the server makes the content exactly `targetTokens`
+   * long (padding it with filler prose or cutting it); scripts that size their own text, or give short answers
+   * (yes/no, a letter, JSON), set it.
    */
   tokens?: number;
   finish_reason?: "stop" | "length" | "tool_calls";
@@ -43,6 +54,17 @@ export function messageText(m: ChatMessage): string {
 export function systemText(req: ScriptRequest): string {
   const sys = req.messages.find((m) => m.role === "system" || m.role === "developer");
   return sys ? messageText(sys) : "";
+}
+
+/** The last message's role, or undefined for an empty chat. */
+export function lastRole(req: ScriptRequest): ChatMessage["role"] | undefined {
+  return req.messages[req.messages.length - 1]?.role;
+}
+
+/** The first user message's text. */
+export function firstUserText(req: ScriptRequest): string {
+  const m = req.messages.find((x) => x.role === "user");
+  return m ? messageText(m) : "";
 }
 
 /** The last user message's text. */
