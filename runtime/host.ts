@@ -43,8 +43,13 @@ export type HostOptions = {
 
 /** Publishes a message to its `next` role with the hop dedup id `run/task/hop`. */
 export async function publishHop(bus: Bus, msg: Envelope, blobs: BlobStore, threshold: number): Promise<void> {
-  await offload(msg, blobs, threshold);
-  await bus.publish(msg.workflow, msg.next, encode(msg), { id: `${msg.run}/${msg.task}/${msg.hop}` });
+  let bytes = encode(msg);
+  // No field can exceed the threshold when the whole message does not: the common case skips the walk.
+  if (bytes.byteLength > threshold) {
+    await offload(msg, blobs, threshold);
+    bytes = encode(msg);
+  }
+  await bus.publish(msg.workflow, msg.next, bytes, { id: `${msg.run}/${msg.task}/${msg.hop}` });
 }
 
 /** Moves a message straight to the sink as an error row. */
@@ -59,10 +64,13 @@ export class AgentHost {
   readonly #consumers: Consumer[] = [];
   readonly #opts: HostOptions;
   readonly #controller = new AbortController();
+  // One controller per hop in flight, aborted together on forced shutdown. Handlers and the LLM client add
+  // listeners to their hop's signal; a listener per call on one shared signal would make every add O(in flight).
+  readonly #hops = new Set<AbortController>();
 
   constructor(opts: HostOptions) {
     this.#opts = opts;
-    opts.signal?.addEventListener("abort", () => this.#controller.abort(opts.signal?.reason), { once: true });
+    opts.signal?.addEventListener("abort", () => this.abort(opts.signal?.reason), { once: true });
   }
 
   /** Starts consumers for the given roles of a workflow. */
@@ -87,9 +95,21 @@ export class AgentHost {
   /** Aborts running handlers (second signal). */
   abort(reason?: unknown): void {
     this.#controller.abort(reason);
+    for (const hop of this.#hops) hop.abort(reason);
   }
 
   async #handle(d: Delivery): Promise<void> {
+    const hop = new AbortController();
+    if (this.#controller.signal.aborted) hop.abort(this.#controller.signal.reason);
+    this.#hops.add(hop);
+    try {
+      await this.#hop(d, hop.signal);
+    } finally {
+      this.#hops.delete(hop);
+    }
+  }
+
+  async #hop(d: Delivery, signal: AbortSignal): Promise<void> {
     const started = performance.now();
     let msg: Envelope;
     try {
@@ -111,7 +131,7 @@ export class AgentHost {
     try {
       if (!handler) throw new MatrixError("bad_route", `workflow "${wf.name}" has no role "${role}"`);
       await resolveAll(msg, binding.blobs);
-      const ctx = this.#context(msg, role, binding, d);
+      const ctx = this.#context(msg, role, binding, d, signal);
       msg.attempts = d.attempt;
       const result = await handler.handle(msg, ctx);
       if (result.turn) msg.history.push(result.turn);
@@ -152,11 +172,11 @@ export class AgentHost {
     }
   }
 
-  #context(msg: Envelope, role: string, binding: RunBinding, d: Delivery): RoleContext {
+  #context(msg: Envelope, role: string, binding: RunBinding, d: Delivery, signal: AbortSignal): RoleContext {
     const log = this.#opts.log;
     return {
-      llm: (name) => binding.llm(name, role, msg, this.#controller.signal),
-      signal: this.#controller.signal,
+      llm: (name) => binding.llm(name, role, msg, signal),
+      signal,
       heartbeat: () => d.working(),
       log: log.child({ task: msg.task, role }),
       resolve: (ref) => resolveRef(msg, ref, binding.blobs),

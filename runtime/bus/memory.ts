@@ -25,6 +25,49 @@ class Fifo<T> {
   }
 }
 
+/** One delivered message; methods on the prototype, so a delivery costs one small object. */
+class MemoryDelivery implements Delivery {
+  settled = false;
+  readonly #bus: MemoryBus;
+  readonly #q: Queue;
+  readonly #item: Item;
+  constructor(bus: MemoryBus, q: Queue, item: Item) {
+    this.#bus = bus;
+    this.#q = q;
+    this.#item = item;
+  }
+  get data(): Uint8Array {
+    return this.#item.data;
+  }
+  get attempt(): number {
+    return this.#item.attempt;
+  }
+  get workflow(): string {
+    return this.#q.workflow;
+  }
+  get role(): string {
+    return this.#q.role;
+  }
+  #settle(): void {
+    if (this.settled) throw new Error(`delivery for ${this.#q.workflow}/${this.#q.role} was already settled`);
+    this.settled = true;
+  }
+  async ack(): Promise<void> {
+    this.#settle();
+    if (this.#bus.listening) this.#bus.emit({ type: "acked", workflow: this.#q.workflow, role: this.#q.role });
+  }
+  async retry(delayMs: number): Promise<void> {
+    this.#settle();
+    this.#bus.redeliver(this.#q, this.#item, delayMs);
+    if (this.#bus.listening) this.#bus.emit({ type: "retried", workflow: this.#q.workflow, role: this.#q.role, delayMs });
+  }
+  async fail(reason: string): Promise<void> {
+    this.#settle();
+    if (this.#bus.listening) this.#bus.emit({ type: "failed", workflow: this.#q.workflow, role: this.#q.role, reason });
+  }
+  working(): void {}
+}
+
 class MemoryConsumer implements Consumer {
   inFlight = 0;
   draining = false;
@@ -104,7 +147,9 @@ export class MemoryBus implements Bus {
   #closed = false;
 
   constructor(opts: MemoryBusOptions = {}) {
-    this.#dedupWindowMs = opts.dedupWindowMs ?? 120_000;
+    // In one process a duplicate can only come from a hop published twice in quick succession: a short window
+    // keeps the id map small at tens of thousands of hops per second.
+    this.#dedupWindowMs = opts.dedupWindowMs ?? 10_000;
     this.#unsettledRetryMs = opts.unsettledRetryMs ?? 1_000;
   }
 
@@ -118,8 +163,14 @@ export class MemoryBus implements Bus {
     return q;
   }
 
-  #emit(event: BusEvent): void {
+  /** @internal Sends a progress event to the listeners (nothing is built when there are none). */
+  emit(event: BusEvent): void {
     for (const l of this.#listeners) l(event);
+  }
+
+  /** @internal */
+  get listening(): boolean {
+    return this.#listeners.size > 0;
   }
 
   #isDuplicate(id: string): boolean {
@@ -140,12 +191,12 @@ export class MemoryBus implements Bus {
   async publish(workflow: string, role: string, data: Uint8Array, opts: PublishOptions = {}): Promise<void> {
     if (this.#closed) throw new Error("bus is closed");
     if (opts.id !== undefined && this.#isDuplicate(opts.id)) {
-      this.#emit({ type: "duplicate", workflow, role, id: opts.id });
+      this.emit({ type: "duplicate", workflow, role, id: opts.id });
       return;
     }
     const q = this.#queue(workflow, role);
     q.items.push({ data, attempt: 1 });
-    this.#emit({ type: "published", workflow, role });
+    if (this.#listeners.size > 0) this.emit({ type: "published", workflow, role });
     this.#pump(q);
   }
 
@@ -178,46 +229,23 @@ export class MemoryBus implements Bus {
   }
 
   async #deliver(q: Queue, c: MemoryConsumer, item: Item): Promise<void> {
-    let settled = false;
-    const settle = () => {
-      if (settled) throw new Error(`delivery for ${q.workflow}/${q.role} was already settled`);
-      settled = true;
-    };
-    const delivery: Delivery = {
-      data: item.data,
-      attempt: item.attempt,
-      workflow: q.workflow,
-      role: q.role,
-      ack: async () => {
-        settle();
-        this.#emit({ type: "acked", workflow: q.workflow, role: q.role });
-      },
-      retry: async (delayMs: number) => {
-        settle();
-        this.#redeliver(q, item, delayMs);
-        this.#emit({ type: "retried", workflow: q.workflow, role: q.role, delayMs });
-      },
-      fail: async (reason: string) => {
-        settle();
-        this.#emit({ type: "failed", workflow: q.workflow, role: q.role, reason });
-      },
-      working: () => {},
-    };
+    const delivery = new MemoryDelivery(this, q, item);
     try {
       await c.opts.handler(delivery);
     } catch {
       // A handler that throws has not settled: redeliver, as NATS would after the ack wait.
     }
-    if (!settled) {
-      settled = true;
-      this.#redeliver(q, item, this.#unsettledRetryMs);
-      this.#emit({ type: "retried", workflow: q.workflow, role: q.role, delayMs: this.#unsettledRetryMs });
+    if (!delivery.settled) {
+      delivery.settled = true;
+      this.redeliver(q, item, this.#unsettledRetryMs);
+      this.emit({ type: "retried", workflow: q.workflow, role: q.role, delayMs: this.#unsettledRetryMs });
     }
     c.settled();
     this.#pump(q);
   }
 
-  #redeliver(q: Queue, item: Item, delayMs: number): void {
+  /** @internal Puts a message back on its queue after `delayMs`. */
+  redeliver(q: Queue, item: Item, delayMs: number): void {
     const again = { data: item.data, attempt: item.attempt + 1 };
     if (delayMs <= 0) {
       q.items.push(again);

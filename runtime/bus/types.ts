@@ -5,6 +5,11 @@ export interface Delivery {
   readonly data: Uint8Array;
   /** 1 on first delivery, incremented on every redelivery. */
   readonly attempt: number;
+  /**
+   * True when the bus will not deliver this hop again if it is not settled now (NATS: `attempt >= maxDeliver`):
+   * the host should end the task with an error row instead of retrying. Absent on buses without a delivery cap.
+   */
+  readonly lastAttempt?: boolean;
   readonly workflow: string;
   readonly role: string;
   /** Done: the next hop (if any) has been published. */

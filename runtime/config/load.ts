@@ -17,6 +17,12 @@ export type LoadOptions = {
   listWorkflows: () => string[];
 };
 
+/**
+ * Defaults under every workflow's own: the embedded simulated LLM runs ten times faster than real time, so the
+ * main job on a laptop takes seconds (`sim.time_scale=1` simulates the GPU in real time).
+ */
+const RUN_DEFAULTS: Tree = { sim: { time_scale: 10 } };
+
 function describeReceived(issue: v.BaseIssue<unknown>): string {
   return issue.received;
 }
@@ -87,7 +93,7 @@ export function loadRunConfig(opts: LoadOptions): RunConfig {
     throw new ConfigError(`key "workflow": cannot be overridden (running "${wf.name}")`);
   }
 
-  const defaults = structuredClone(wf.defaults) as Tree;
+  const defaults = deepMerge(structuredClone(RUN_DEFAULTS), structuredClone(wf.defaults) as Tree);
   absolutize(defaults, opts.cwd);
   const merged = deepMerge(deepMerge(defaults, fileTree), overTree);
   const { [wf.name]: section, ...common } = merged;

@@ -33,7 +33,10 @@ export class MemoryBlobStore implements BlobStore {
 export const DEFAULT_OFFLOAD_THRESHOLD = 16 * 1024;
 
 export function isRef(x: unknown): x is Ref {
-  return typeof x === "object" && x !== null && typeof (x as Ref).ref === "string" && typeof (x as Ref).size === "number" && Object.keys(x).length === 2;
+  if (typeof x !== "object" || x === null || typeof (x as Ref).ref !== "string" || typeof (x as Ref).size !== "number") return false;
+  let keys = 0;
+  for (const _ in x) keys++;
+  return keys === 2;
 }
 
 // Blobs are scoped to their task: identical content in one task is stored once, and the sink can release a
@@ -80,8 +83,21 @@ export async function resolveRef(msg: Pick<Envelope, "run" | "task">, ref: Ref, 
   return decode(bytes);
 }
 
+/** True when `msg` carries at least one offloaded field (checked without allocating). */
+export function hasRefs(msg: Envelope): boolean {
+  if (isRef(msg.input)) return true;
+  if (msg.input && typeof msg.input === "object" && !Array.isArray(msg.input)) {
+    for (const k in msg.input as Record<string, unknown>) if (isRef((msg.input as Record<string, unknown>)[k])) return true;
+  }
+  for (const turn of msg.history) if (isRef(turn.content)) return true;
+  return false;
+}
+
+const NO_REFS: Ref[] = [];
+
 /** Replaces every ref in `msg` by its value, in place; returns the refs it found. */
 export async function resolveAll(msg: Envelope, store: BlobStore): Promise<Ref[]> {
+  if (!hasRefs(msg)) return NO_REFS;
   const found: Ref[] = [];
   const get = async (value: unknown): Promise<unknown> => {
     if (!isRef(value)) return value;
@@ -101,6 +117,7 @@ export async function resolveAll(msg: Envelope, store: BlobStore): Promise<Ref[]
 
 /** Deletes the blobs behind `refs` (the sink calls this after the row is written). */
 export async function releaseRefs(msg: Pick<Envelope, "run" | "task">, refs: Ref[], store: BlobStore): Promise<void> {
+  if (refs.length === 0) return;
   const keys = new Set(refs.map((r) => blobKey(msg, r.ref)));
   for (const key of keys) await store.delete(key);
 }

@@ -1,0 +1,87 @@
+// 20,000 tasks in flight in one `matrix run` process against a simulated LLM with a fixed 1 s latency.
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import "../workflows/mod.ts";
+import { loadRunConfig } from "../runtime/config/load.ts";
+import { silentLogger } from "../runtime/log.ts";
+import { runEmbedded, type RunProgress } from "../runtime/modes/run.ts";
+import { getWorkflow, listWorkflows } from "../runtime/workflow.ts";
+import { benchArgs, printTable, tempOutput, writeResults } from "./report.ts";
+
+const args = benchArgs({ in_flight: 20_000, tasks: 120_000, latency_ms: 1000 });
+const out = tempOutput("concurrency");
+const data = join(dirname(out.path), "rows.jsonl");
+const lines: string[] = [];
+for (let i = 0; i < args.tasks; i++) lines.push(JSON.stringify({ id: i, request: { messages: [{ role: "user", content: `ping ${i}` }] } }));
+writeFileSync(data, lines.join("\n") + "\n");
+
+const config = loadRunConfig({
+  target: "inference",
+  overrides: [
+    `dataset.path=${data}`,
+    `output.path=${out.path}`,
+    `max_concurrent_tasks=${args.in_flight}`,
+    // Room for every request at once: the server is never the limit, so the runtime is what is measured.
+    `sim.max_num_seqs=${args.in_flight * 2}`,
+    `sim.fixed_latency_ms=${args.latency_ms}`,
+    "sim.time_scale=1",
+    "sim.output_len.dist=fixed",
+    "sim.output_len.value=8",
+    "progress.interval_s=0.1",
+    "progress.mode=off",
+  ],
+  cwd: process.cwd(),
+  getWorkflow,
+  listWorkflows: () => listWorkflows().map((w) => w.name),
+});
+
+const samples: { t: number; done: number; inFlight: number }[] = [];
+let peakInFlight = 0;
+const summary = await runEmbedded(config, {
+  log: silentLogger,
+  onProgress: (p: RunProgress) => {
+    samples.push({ t: p.elapsedMs, done: p.done, inFlight: p.inFlight });
+    peakInFlight = Math.max(peakInFlight, p.inFlight);
+  },
+});
+const rssBytes = process.resourceUsage().maxRSS * 1024;
+out.dispose();
+
+// Steady state: from 10% to 90% of the tasks done (the first second has no completions by construction).
+const at = (frac: number) => samples.find((s) => s.done >= frac * args.tasks)!;
+const a = at(0.1);
+const b = at(0.9);
+const steady = (b.done - a.done) / ((b.t - a.t) / 1000);
+const bound = args.in_flight / (args.latency_ms / 1000);
+const overall = summary.written / summary.elapsed_s;
+
+printTable(
+  ["tasks", "in flight (peak)", "latency", "bound tasks/s", "steady tasks/s", "of bound", "overall tasks/s", "peak RSS"],
+  [[
+    String(summary.written),
+    String(peakInFlight),
+    `${args.latency_ms} ms`,
+    bound.toFixed(0),
+    steady.toFixed(0),
+    `${((100 * steady) / bound).toFixed(1)}%`,
+    overall.toFixed(0),
+    `${(rssBytes / 2 ** 20).toFixed(0)} MiB`,
+  ]],
+);
+writeResults("concurrency", {
+  args,
+  written: summary.written,
+  ok: summary.ok,
+  error: summary.error,
+  elapsed_s: summary.elapsed_s,
+  peak_in_flight: peakInFlight,
+  littles_law_bound_tasks_per_s: bound,
+  steady_tasks_per_s: steady,
+  fraction_of_bound: steady / bound,
+  overall_tasks_per_s: overall,
+  peak_rss_bytes: rssBytes,
+});
+if (summary.written !== args.tasks || summary.error > 0) {
+  console.error(`expected ${args.tasks} ok rows, got ${summary.written} rows with ${summary.error} errors`);
+  process.exitCode = 1;
+}
