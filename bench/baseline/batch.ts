@@ -29,11 +29,10 @@ export type BatchRunResult = {
 export async function runBatchLevel(config: RunConfig, wf: WorkflowDefinition, batchSize: number): Promise<BatchRunResult> {
   const resources = new RunResources(config.llm, config.sim, silentLogger);
   const run = randomUUID();
-  const signal = new AbortController().signal;
   const counts = { ok: 0, filtered: 0, error: 0 };
   const started = performance.now();
 
-  const context = (msg: Envelope, role: string): RoleContext => ({
+  const context = (msg: Envelope, role: string, signal: AbortSignal): RoleContext => ({
     llm: (name) => resources.forHop(name, role, msg, signal),
     signal,
     heartbeat: () => {},
@@ -65,7 +64,7 @@ export async function runBatchLevel(config: RunConfig, wf: WorkflowDefinition, b
         active.map(async (msg) => {
           const role = msg.next;
           try {
-            const result = await wf.roles[role]!.handle(msg, context(msg, role));
+            const result = await wf.roles[role]!.handle(msg, context(msg, role, new AbortController().signal));
             if (result.turn) msg.history.push(result.turn);
             if (result.state) Object.assign(msg.state, result.state);
             msg.next = wf.route(msg, role, result, config.params);
