@@ -1,18 +1,20 @@
 // The `matrix` binary's entry: registers the built-in workflows, then runs the command line.
-import { readFileSync } from "node:fs";
 import "../workflows/mod.ts";
 import { main, type Command } from "../runtime/cli/main.ts";
 import { runCommand } from "../runtime/cli/run-command.ts";
+import { agentCommand } from "../runtime/cli/agent-command.ts";
 import { simLlmCommand } from "../services/sim/cli.ts";
-
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+import { versionLine } from "../runtime/build-info.ts";
+import { slurmCommand } from "../slurm/mod.ts";
 
 const commands: Record<string, Command> = {
-  run: { summary: "run a workflow over a dataset (embedded bus, one process)", run: runCommand },
+  run: { summary: "run a workflow over a dataset (one process, or source and writer with --nats)", run: runCommand },
+  agent: { summary: "serve workflow roles for any run on a NATS deployment", run: agentCommand },
   "sim-llm": { summary: "serve the simulated OpenAI-compatible LLM", run: simLlmCommand },
+  slurm: { summary: "launch, watch and tear down a deployment on SLURM (up, status, logs, down)", run: slurmCommand },
 };
 
-const code = await main(process.argv.slice(2), commands, pkg.version);
+const code = await main(process.argv.slice(2), commands, versionLine());
 process.exitCode = code;
 // Long-lived handles (timers of finished servers, stdin) must not keep a finished command alive.
 setTimeout(() => process.exit(code), 50).unref();

@@ -1,8 +1,9 @@
-// Reads JSONL / JSONL.gz datasets line by line; a bad line becomes a reported item, never a crash.
+// Reads JSONL / JSONL.gz datasets line by line (and JSON-array files); a bad line becomes a reported item, never a crash.
 import { createReadStream } from "node:fs";
 import { basename } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
+import { readJsonArray } from "./dataset-json.ts";
 import { MatrixError } from "./errors.ts";
 
 export type DatasetItem =
@@ -11,6 +12,10 @@ export type DatasetItem =
 
 /** Yields one item per non-blank line; `limit` counts yielded items. */
 export async function* readDataset(path: string, limit: number | null = null): AsyncGenerator<DatasetItem> {
+  if (path.endsWith(".json")) {
+    yield* readJsonArray(path, limit);
+    return;
+  }
   const file = createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     file.once("open", () => resolve());

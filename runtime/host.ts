@@ -7,6 +7,7 @@ import { offload, resolveAll, resolveRef, type BlobStore } from "./message/blobs
 import { decode, encode } from "./message/codec.ts";
 import { parseEnvelope, SINK, type Envelope } from "./message/envelope.ts";
 import type { RoleContext, RoleLlm, WorkflowDefinition } from "./workflow.ts";
+import { sandboxForHop } from "./sandbox/registry.ts";
 
 /** Everything the host needs to run the hops of one run. */
 export type RunBinding = {
@@ -26,15 +27,18 @@ export type RunBinding = {
 export type HopEvent = {
   workflow: string;
   role: string;
-  outcome: "ok" | "retry" | "error";
+  /** `rejected`: the message could not be decoded or validated and was terminated. */
+  outcome: "ok" | "retry" | "error" | "rejected";
   ms: number;
   code?: string;
+  /** LLM tokens of the turn this hop added. */
+  usage?: { prompt_tokens: number; completion_tokens: number };
 };
 
 export type HostOptions = {
   bus: Bus;
-  /** Looks up the binding of a run (the embedded run has exactly one). */
-  binding(run: string): RunBinding | undefined;
+  /** Looks up the binding of a run (the embedded run has exactly one; agents read it from the run state). */
+  binding(run: string): RunBinding | undefined | Promise<RunBinding | undefined>;
   log: Logger;
   /** Aborts handlers on forced shutdown. */
   signal?: AbortSignal;
@@ -50,6 +54,33 @@ export async function publishHop(bus: Bus, msg: Envelope, blobs: BlobStore, thre
     bytes = encode(msg);
   }
   await bus.publish(msg.workflow, msg.next, bytes, { id: `${msg.run}/${msg.task}/${msg.hop}` });
+}
+
+/**
+ * Reads a delivery as an envelope meant for its (workflow, role). Throws when the bytes do not decode, do not
+ * validate, or name another workflow or role than the queue they came from.
+ */
+export function readDelivery(d: Delivery): Envelope {
+  const msg = parseEnvelope(decode(d.data));
+  if (msg.workflow !== d.workflow || msg.next !== d.role) {
+    throw new Error(`message of ${msg.workflow}/${msg.next} (task ${msg.task}) arrived on the queue of ${d.workflow}/${d.role}`);
+  }
+  return msg;
+}
+
+/**
+ * Terminates a delivery that cannot be read. It cannot become a row (there is no trustworthy task id), so it is
+ * logged with where it came from and removed, never retried: a poison message must not block its queue.
+ */
+export async function rejectDelivery(d: Delivery, err: unknown, log: Logger): Promise<void> {
+  log.error("terminating a message that fails to decode or validate", {
+    subject: d.subject ?? `${d.workflow}/${d.role}`,
+    workflow: d.workflow,
+    role: d.role,
+    bytes: d.data.byteLength,
+    error: ensureError(err).message.split("\n")[0],
+  });
+  await d.fail("undecodable");
 }
 
 /** Moves a message straight to the sink as an error row. */
@@ -113,15 +144,27 @@ export class AgentHost {
     const started = performance.now();
     let msg: Envelope;
     try {
-      msg = parseEnvelope(decode(d.data));
+      msg = readDelivery(d);
     } catch (err) {
-      // An undecodable hop cannot become a row: there is no task id to write it under.
-      this.#opts.log.error("dropping undecodable message", { workflow: d.workflow, role: d.role, error: ensureError(err).message });
-      await d.fail("undecodable");
+      await rejectDelivery(d, err, this.#opts.log);
+      this.#opts.onHop?.({ workflow: d.workflow, role: d.role, outcome: "rejected", ms: performance.now() - started });
       return;
     }
-    const binding = this.#opts.binding(msg.run);
+    let binding: RunBinding | undefined;
+    try {
+      const found = this.#opts.binding(msg.run);
+      binding = found instanceof Promise ? await found : found;
+    } catch (err) {
+      this.#opts.log.warn("cannot read the run state; hop retried", { run: msg.run, error: ensureError(err).message });
+      await d.retry(1_000);
+      return;
+    }
     if (!binding) {
+      if (d.lastAttempt) {
+        this.#opts.log.error("terminating a hop of an unknown run", { run: msg.run, task: msg.task, subject: d.subject ?? `${d.workflow}/${d.role}` });
+        await d.fail("unknown_run");
+        return;
+      }
       await d.retry(5_000);
       return;
     }
@@ -143,7 +186,9 @@ export class AgentHost {
       msg.updated_at = Date.now();
       await publishHop(this.#opts.bus, msg, binding.blobs, binding.offloadThreshold);
       await d.ack();
-      this.#opts.onHop?.({ workflow: wf.name, role, outcome: "ok", ms: performance.now() - started });
+      const ev: HopEvent = { workflow: wf.name, role, outcome: "ok", ms: performance.now() - started };
+      if (result.turn?.usage) ev.usage = result.turn.usage;
+      this.#opts.onHop?.(ev);
     } catch (raw) {
       const err = ensureError(raw);
       const ms = performance.now() - started;
@@ -152,7 +197,8 @@ export class AgentHost {
         await d.retry(0);
         return;
       }
-      if (err.retryable && d.attempt < binding.maxAttempts) {
+      // The bus's last delivery (NATS: max_deliver reached) ends the task even if the config allows more attempts.
+      if (err.retryable && d.attempt < binding.maxAttempts && d.lastAttempt !== true) {
         const delay = Math.max(
           err.retryAfterMs ?? 0,
           backoffDelay(d.attempt, { initial_ms: binding.retry.initial_ms, max_ms: binding.retry.max_ms, multiplier: 2 }),
@@ -176,6 +222,7 @@ export class AgentHost {
     const log = this.#opts.log;
     return {
       llm: (name) => binding.llm(name, role, msg, signal),
+      sandbox: (name) => sandboxForHop(binding.workflow, binding.params, msg, name, signal, log),
       signal,
       heartbeat: () => d.working(),
       log: log.child({ task: msg.task, role }),

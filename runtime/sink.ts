@@ -3,8 +3,9 @@ import type { Delivery } from "./bus/types.ts";
 import { ensureError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { releaseRefs, resolveAll, type BlobStore } from "./message/blobs.ts";
-import { decode } from "./message/codec.ts";
-import { parseEnvelope, type Envelope } from "./message/envelope.ts";
+import type { Envelope } from "./message/envelope.ts";
+import { readDelivery, rejectDelivery } from "./host.ts";
+import { releaseSandboxLeases } from "./sandbox/registry.ts";
 import type { ResultWriter } from "./output.ts";
 import type { WorkflowDefinition } from "./workflow.ts";
 
@@ -85,6 +86,40 @@ export function buildRow(msg: Envelope, wf: WorkflowDefinition, params: Record<s
   }
 }
 
+/** What the sink needs to turn one finished message into its row. */
+export type SinkTarget = {
+  workflow: WorkflowDefinition;
+  params: Record<string, unknown>;
+  blobs: BlobStore;
+  includeHistory: boolean;
+};
+
+/**
+ * Builds the row of a finished message: resolves its offloaded fields (a missing blob makes an error row) and
+ * maps it. `release` deletes the message's blobs and releases its sandbox leases; call it only after the row is stored.
+ */
+export async function sinkRow(msg: Envelope, t: SinkTarget): Promise<{ row: Record<string, unknown>; release: () => Promise<void> }> {
+  let refs: Awaited<ReturnType<typeof resolveAll>> = [];
+  try {
+    refs = await resolveAll(msg, t.blobs);
+  } catch (raw) {
+    const err = ensureError(raw);
+    msg.error ??= { code: err.code, message: err.message, role: "_sink" };
+  }
+  const row = buildRow(msg, t.workflow, t.params, t.includeHistory);
+  return {
+    row,
+    release: async () => {
+      try {
+        await releaseRefs(msg, refs, t.blobs);
+      } finally {
+        // Every row, error rows included, gives back the task's sandboxes.
+        await releaseSandboxLeases(msg);
+      }
+    },
+  };
+}
+
 /** The sink's delivery handler. Invariant: a task's row is written at most once, then its blobs are released. */
 export function createSinkHandler(opts: SinkOptions): (d: Delivery) => Promise<void> {
   // Tasks whose rows success_only dropped: not in the writer, but done for this run.
@@ -92,10 +127,9 @@ export function createSinkHandler(opts: SinkOptions): (d: Delivery) => Promise<v
   return async (d) => {
     let msg: Envelope;
     try {
-      msg = parseEnvelope(decode(d.data));
+      msg = readDelivery(d);
     } catch (err) {
-      opts.log.error("sink dropping undecodable message", { error: ensureError(err).message });
-      await d.fail("undecodable");
+      await rejectDelivery(d, err, opts.log);
       return;
     }
     if (opts.writer.has(msg.task) || dropped.has(msg.task)) {
@@ -103,18 +137,11 @@ export function createSinkHandler(opts: SinkOptions): (d: Delivery) => Promise<v
       await d.ack();
       return;
     }
-    let refs: Awaited<ReturnType<typeof resolveAll>> = [];
-    try {
-      refs = await resolveAll(msg, opts.blobs);
-    } catch (raw) {
-      const err = ensureError(raw);
-      msg.error ??= { code: err.code, message: err.message, role: "_sink" };
-    }
-    const row = buildRow(msg, opts.workflow, opts.params, opts.includeHistory);
+    const { row, release } = await sinkRow(msg, opts);
     if (!opts.successOnly || row.status === "ok") opts.writer.write(msg.task, row);
     else dropped.add(msg.task);
     opts.onRow?.(row, msg);
-    await releaseRefs(msg, refs, opts.blobs);
+    await release();
     await d.ack();
   };
 }

@@ -21,6 +21,11 @@ export type SourceOptions = {
   publish(msg: Envelope): Promise<void>;
   log: Logger;
   signal?: AbortSignal;
+  /**
+   * First hops being published at once (default 1: one after the other). Over NATS each publish waits for the
+   * stream's ack, so a window keeps admission from being bound by one round trip per task.
+   */
+  publishWindow?: number;
 };
 
 export type SourceStats = { admitted: number; skipped: number };
@@ -66,6 +71,28 @@ export function newEnvelope(opts: { run: string; workflow: string; task: string;
 /** Runs the source to the end of the dataset (or until aborted). */
 export async function runSource(opts: SourceOptions): Promise<SourceStats> {
   const stats: SourceStats = { admitted: 0, skipped: 0 };
+  const window = Math.max(1, opts.publishWindow ?? 1);
+  const publishing = new Set<Promise<void>>();
+  let failed: { err: unknown } | undefined;
+  const publish = async (msg: Envelope) => {
+    if (window === 1) return opts.publish(msg);
+    // Every publish is tracked, and the first failure stops the source once the window has drained.
+    const p = opts.publish(msg).catch((err: unknown) => void (failed ??= { err }));
+    publishing.add(p);
+    void p.finally(() => publishing.delete(p));
+    while (publishing.size >= window) await Promise.race(publishing);
+    if (failed) throw failed.err;
+  };
+  try {
+    await readSource(opts, stats, publish);
+  } finally {
+    await Promise.all(publishing);
+  }
+  if (failed) throw failed.err;
+  return stats;
+}
+
+async function readSource(opts: SourceOptions, stats: SourceStats, publish: (msg: Envelope) => Promise<void>): Promise<void> {
   const wf = opts.workflow;
   const seenKeys = new Set<string>();
   for await (const item of readDataset(opts.dataset.path, opts.dataset.limit)) {
@@ -84,7 +111,7 @@ export async function runSource(opts: SourceOptions): Promise<SourceStats> {
         stats.skipped++;
         continue;
       }
-      if (!(await opts.gate.acquire())) return stats;
+      if (!(await opts.gate.acquire())) return;
       const msg = newEnvelope({
         run: opts.run,
         workflow: wf.name,
@@ -107,9 +134,8 @@ export async function runSource(opts: SourceOptions): Promise<SourceStats> {
           msg.next = SINK;
         }
       }
-      await opts.publish(msg);
+      await publish(msg);
       stats.admitted++;
     }
   }
-  return stats;
 }

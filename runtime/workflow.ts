@@ -2,6 +2,7 @@
 import type * as v from "valibot";
 import type { Logger } from "./log.ts";
 import type { Envelope, Ref, Turn } from "./message/envelope.ts";
+import type { RoleSandbox, SandboxSpec } from "./sandbox/types.ts";
 import type { ChatCall, ChatOptions, ChatResult } from "../services/llm/types.ts";
 
 /** An LLM resource as a handler sees it: usage is counted for the calling role, the task id is the sticky key. */
@@ -15,6 +16,11 @@ export interface RoleLlm {
 export type RoleContext<P = Record<string, unknown>> = {
   /** The LLM resource named `name` in config (`llm.<name>`). */
   llm(name: string): RoleLlm;
+  /**
+   * The sandbox pool `name` (declared by the workflow's `sandboxes`), bound to this task: its lease is recorded in
+   * `msg.leases` and released by the sink when the task ends. Throws a `ConfigError` for an undeclared pool.
+   */
+  sandbox(name: string): RoleSandbox;
   /** Aborted on cancellation or forced shutdown. */
   signal: AbortSignal;
   /** Tells the bus this hop is still being worked on (long calls). */
@@ -80,6 +86,8 @@ export type WorkflowDefinition<P = any> = {
   output(msg: Envelope, params: P): OutputRow;
   /** A fresh metrics reducer for a run. */
   metrics(): MetricsReducer;
+  /** Sandbox pools the roles use with these params, by name (none when absent or empty). */
+  sandboxes?(params: P): Record<string, SandboxSpec>;
 };
 
 const registry = new Map<string, WorkflowDefinition>();

@@ -5,6 +5,8 @@ set -euo pipefail
 need=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+[ -x /usr/sbin/munged ] || need+=(munge)
+[ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && command -v sbatch >/dev/null 2>&1 || need+=(slurm-wlm)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" != "0" ]; then

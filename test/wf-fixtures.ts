@@ -1,4 +1,5 @@
 // Fixtures for workflow unit tests: canned LLM replies, a hand-built RoleContext, and a pure hop loop.
+import { noSandbox } from "../runtime/sandbox/role.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { SINK, type Envelope } from "../runtime/message/envelope.ts";
 import { buildRow } from "../runtime/sink.ts";
@@ -32,6 +33,7 @@ export function fakeContext<P>(params: P, respond: Responder, role = "test", cal
       },
     }),
     signal: new AbortController().signal,
+    sandbox: noSandbox,
     heartbeat() {},
     log: silentLogger,
     resolve: async () => {

@@ -1,4 +1,5 @@
 // The batch-level scheduling baseline: a batch of tasks advances one stage at a time and waits for its slowest member.
+import { noSandbox } from "../../runtime/sandbox/role.ts";
 import { randomUUID } from "node:crypto";
 import type { RunConfig } from "../../runtime/config/schema.ts";
 import { ensureError } from "../../runtime/errors.ts";
@@ -34,6 +35,7 @@ export async function runBatchLevel(config: RunConfig, wf: WorkflowDefinition, b
 
   const context = (msg: Envelope, role: string, signal: AbortSignal): RoleContext => ({
     llm: (name) => resources.forHop(name, role, msg, signal),
+    sandbox: noSandbox,
     signal,
     heartbeat: () => {},
     log: silentLogger,

@@ -55,6 +55,7 @@ export class JetStreamDelivery implements TrackedDelivery {
   readonly lastAttempt: boolean;
   readonly workflow: string;
   readonly role: string;
+  readonly subject: string;
   #lastProgress = Date.now();
   #settled = false;
   readonly #msg: Msg;
@@ -68,6 +69,7 @@ export class JetStreamDelivery implements TrackedDelivery {
     this.lastAttempt = this.attempt >= ctx.maxDeliver;
     this.workflow = ctx.workflow;
     this.role = ctx.role;
+    this.subject = msg.subject;
   }
 
   get settled(): boolean {

@@ -24,12 +24,14 @@ export class FinalDelivery implements TrackedDelivery {
   readonly role: string;
   readonly lastProgress = Number.POSITIVE_INFINITY;
   readonly seq: number;
+  readonly subject: string;
   #settled = false;
   readonly #ctx: DeliveryContext;
   readonly #remove: (seq: number) => Promise<void>;
 
-  constructor(seq: number, data: Uint8Array, deliveries: number, ctx: DeliveryContext, remove: (seq: number) => Promise<void>) {
+  constructor(seq: number, data: Uint8Array, deliveries: number, ctx: DeliveryContext, remove: (seq: number) => Promise<void>, subject: string) {
     this.seq = seq;
+    this.subject = subject;
     this.data = data;
     this.attempt = deliveries + 1;
     this.workflow = ctx.workflow;
@@ -101,5 +103,5 @@ export async function loadFinalDelivery(
       ctx.log.warn("bus: could not remove a hop after its final delivery", { stream, seq: s, error: String(err) });
     }
   };
-  return new FinalDelivery(seq, stored.data, deliveries, ctx, remove);
+  return new FinalDelivery(seq, stored.data, deliveries, ctx, remove, stored.subject);
 }

@@ -17,7 +17,7 @@ type Route = { subject: string; durable: string };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Publish errors worth another try: the stream is electing a leader, or the connection is coming back. */
-function transient(err: unknown): boolean {
+export function transient(err: unknown): boolean {
   if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) return false;
   if (err instanceof errors.InvalidArgumentError || err instanceof errors.InvalidSubjectError) return false;
   if (err instanceof JetStreamApiError) return err.status >= 500;

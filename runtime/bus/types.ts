@@ -12,6 +12,8 @@ export interface Delivery {
   readonly lastAttempt?: boolean;
   readonly workflow: string;
   readonly role: string;
+  /** Where the hop came from on the wire (NATS: the stream subject), for logs. Absent on the memory bus. */
+  readonly subject?: string;
   /** Done: the next hop (if any) has been published. */
   ack(): Promise<void>;
   /** Redeliver after `delayMs` (retryable error). */

@@ -1,19 +1,26 @@
-// `matrix run <workflow | config.yaml> [key=value ...]`: the main job on the embedded bus.
+// `matrix run <workflow | config.yaml> [key=value ...]`: the main job, on the embedded bus or (--nats) on NATS agents.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify as toYaml } from "yaml";
 import { configAsTree, loadRunConfig } from "../config/load.ts";
 import { ConfigError } from "../errors.ts";
 import { createLogger } from "../log.ts";
-import { runEmbedded, type RunSummary } from "../modes/run.ts";
+import { runEmbedded, type RunHooks, type RunSummary } from "../modes/run.ts";
 import { getWorkflow, listWorkflows } from "../workflow.ts";
 import { BarProgress, LineProgress, type ProgressView } from "./progress.ts";
 import { onShutdownSignals } from "../adapter/signals.ts";
+import { runDistributed } from "../modes/run-nats.ts";
+import { deploymentFromFlags, NATS_FLAGS, NATS_HELP } from "./nats-flags.ts";
 
 export const RUN_HELP = `usage: matrix run <workflow | config.yaml> [key.sub=value ...] [options]
 
 Runs a workflow over a dataset in one process (embedded bus; embedded simulated LLM for every
 llm.<name> without a url) and writes one JSONL row per task to output.path.
+
+With --nats URL the same command and config only admit tasks (max_concurrent_tasks over the whole
+cluster) and copy rows from the results stream to output.path; \`matrix agent --nats URL\` processes,
+on any machine, do the work (each with its own embedded simulated LLM for llm.<name> without a url).
+Killed, the same command again resumes the run recorded in <output.path>.run.json.
 
 options:
   --print-config        print the compiled config as YAML and exit
@@ -22,6 +29,10 @@ options:
   --verbose             debug logs and error details
   -q, --quiet           no progress display
   -h, --help            this help
+
+distributed (NATS JetStream; see docs/distributed.md):
+${NATS_HELP}
+  --local-agents N       also serve the run with N agent workers in this process (default 0)
 
 common keys (defaults come from the workflow; see --print-config):
   dataset.path dataset.limit output.path output.success_only max_concurrent_tasks seed trials
@@ -57,6 +68,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
+      ...NATS_FLAGS,
+      "local-agents": { type: "string" },
       "print-config": { type: "boolean" },
       "summary-json": { type: "string" },
       "log-format": { type: "string" },
@@ -66,7 +79,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write(RUN_HELP.replace("${WORKFLOWS}", listWorkflows().map((w) => w.name).join(", ")) + "\n");
+    const help = RUN_HELP.replace("${NATS_HELP}", NATS_HELP.replace(/^ {2}/gm, "  ")).replace("${WORKFLOWS}", listWorkflows().map((w) => w.name).join(", "));
+    process.stdout.write(help + "\n");
     return 0;
   }
   const [target, ...overrides] = positionals;
@@ -75,6 +89,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (bad) throw new ConfigError(`matrix run: "${bad}" is not a key=value override`);
   const format = values["log-format"] ?? "text";
   if (format !== "text" && format !== "json") throw new ConfigError(`--log-format: expected text or json, got "${format}"`);
+  const dist = deploymentFromFlags(values);
+  const localAgents = Number(values["local-agents"] ?? 0);
+  if (!Number.isInteger(localAgents) || localAgents < 0) throw new ConfigError(`--local-agents: expected an integer >= 0, got "${values["local-agents"]}"`);
+  if (localAgents > 0 && !dist) throw new ConfigError("--local-agents needs --nats");
 
   const config = loadRunConfig({
     target,
@@ -107,12 +125,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   let summary: RunSummary;
   try {
-    summary = await runEmbedded(config, {
+    const hooks: RunHooks = {
       log,
       drain: drain.signal,
       force: force.signal,
       ...(view ? { onStart: (p) => view.start(p), onProgress: (p) => view.update(p) } : {}),
-    });
+    };
+    summary = dist ? await runDistributed(config, hooks, { ...dist, localAgents }) : await runEmbedded(config, hooks);
   } finally {
     view?.stop();
     stopSignals();

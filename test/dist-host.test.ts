@@ -1,0 +1,138 @@
+// The agent host on the NATS bus: poison messages on the wire, and the bus's last delivery of a failing hop.
+import * as v from "valibot";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectNats } from "../runtime/adapter/nats.ts";
+import { NatsBus, type NatsBusOptions } from "../runtime/bus/nats.ts";
+import { RetryableError } from "../runtime/errors.ts";
+import { AgentHost, publishHop, readDelivery, type RunBinding } from "../runtime/host.ts";
+import { createLogger, type Logger } from "../runtime/log.ts";
+import { MemoryBlobStore } from "../runtime/message/blobs.ts";
+import { encode } from "../runtime/message/codec.ts";
+import { SINK, type Envelope } from "../runtime/message/envelope.ts";
+import { newEnvelope } from "../runtime/source.ts";
+import type { WorkflowDefinition } from "../runtime/workflow.ts";
+import { startNatsServer, type NatsServer } from "./helpers/nats-server.ts";
+
+let server: NatsServer;
+let nsSeq = 0;
+const freshNamespace = () => `h${process.pid}_${++nsSeq}`;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A one-role workflow whose handler is given by the test. */
+function oneRole(handle: (msg: Envelope) => Promise<void>): WorkflowDefinition {
+  return {
+    name: "echo",
+    description: "test",
+    first: "worker",
+    roles: { worker: { handle: async (msg) => (await handle(msg), { turn: { role: "worker", content: "done" } }) } },
+    params: v.object({}),
+    defaults: {},
+    llms: [],
+    init: () => ({}),
+    route: () => SINK,
+    output: () => ({ status: "ok", fields: {} }),
+    metrics: () => ({ add() {}, summary: () => ({}) }),
+  };
+}
+
+function capture(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger({ level: "warn", write: (l) => lines.push(l) }), lines };
+}
+
+async function setup(wf: WorkflowDefinition, opts: NatsBusOptions, maxAttempts = 4) {
+  const nc = await connectNats(server.url, { name: "dist-host test" });
+  const bus = new NatsBus(nc, { ownsConnection: true, ...opts });
+  const binding: RunBinding = {
+    workflow: wf,
+    params: {},
+    llm: () => {
+      throw new Error("no llm");
+    },
+    blobs: new MemoryBlobStore(),
+    maxAttempts,
+    retry: { initial_ms: 20, max_ms: 50 },
+    offloadThreshold: 16 * 1024,
+  };
+  const { log, lines } = capture();
+  const host = new AgentHost({ bus, binding: (run) => (run === "r1" ? binding : undefined), log });
+  host.serve(wf, ["worker"], 8);
+  const rows: Envelope[] = [];
+  const sink = bus.consume(wf.name, SINK, {
+    concurrency: 8,
+    handler: async (d) => {
+      rows.push(readDelivery(d));
+      await d.ack();
+    },
+  });
+  const task = (i: number) => newEnvelope({ run: "r1", workflow: wf.name, task: `t${i}`, trial: 0, seed: i, first: "worker", input: { i }, state: {} });
+  const close = async () => {
+    await host.drain();
+    await sink.drain();
+    await bus.close();
+  };
+  return { bus, host, rows, lines, task, close, names: bus.names };
+}
+
+describe("agent host on nats", () => {
+  it("host - a message that fails to decode or validate is terminated with an error naming its subject, and the queue keeps flowing", async () => {
+    const handled: string[] = [];
+    const s = await setup(oneRole(async (m) => void handled.push(m.task)), { namespace: freshNamespace() });
+    try {
+      const subject = s.names.subject("echo", "worker");
+      const misrouted = s.task(99);
+      misrouted.next = "elsewhere";
+      await s.bus.publish("echo", "worker", new Uint8Array([0xff, 0x00, 0x13, 0x37]));
+      await s.bus.publish("echo", "worker", encode({ v: 1, hello: "not an envelope" }));
+      await s.bus.publish("echo", "worker", encode(misrouted));
+      for (let i = 0; i < 5; i++) await publishHop(s.bus, s.task(i), new MemoryBlobStore(), 16 * 1024);
+      await until(() => s.rows.length === 5);
+      await until(() => s.lines.filter((l) => l.includes("fails to decode or validate")).length === 3);
+      expect(s.rows.map((r) => r.task).sort()).toEqual(["t0", "t1", "t2", "t3", "t4"]);
+      for (const l of s.lines.filter((x) => x.includes("fails to decode"))) expect(l).toContain(`subject=${subject}`);
+      expect(s.lines.join("\n")).toMatch(/arrived on the queue of echo\/worker/);
+      // Terminated, not redelivered: nothing is left for the role.
+      await until(() => s.host.inFlight === 0);
+      expect(await s.bus.depth("echo", "worker")).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("host - the bus's last delivery of a retryable failure ends the task as an error row", async () => {
+    let calls = 0;
+    const s = await setup(
+      oneRole(async () => {
+        calls++;
+        throw new RetryableError("llm_unavailable", "503 from every replica");
+      }),
+      { namespace: freshNamespace(), maxDeliver: 2 },
+      10,
+    );
+    try {
+      await publishHop(s.bus, s.task(1), new MemoryBlobStore(), 16 * 1024);
+      await until(() => s.rows.length === 1);
+      const row = s.rows[0]!;
+      expect(row.error).toMatchObject({ code: "llm_unavailable", role: "worker" });
+      expect(row.attempts).toBe(2);
+      expect(calls).toBe(2);
+      expect(await s.bus.depth("echo", "worker")).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
