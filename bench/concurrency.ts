@@ -36,6 +36,7 @@ const config = loadRunConfig({
 });
 
 const samples: { t: number; done: number; inFlight: number }[] = [];
+const cpuStart = process.cpuUsage();
 let peakInFlight = 0;
 const summary = await runEmbedded(config, {
   log: silentLogger,
@@ -45,6 +46,10 @@ const summary = await runEmbedded(config, {
   },
 });
 const rssBytes = process.resourceUsage().maxRSS * 1024;
+const cpu = process.cpuUsage(cpuStart);
+// CPU time per task (all threads: the main loop and the garbage collector's helpers) is less sensitive to other
+// load on the machine than the rate.
+const cpuUsPerTask = (cpu.user + cpu.system) / summary.written;
 out.dispose();
 
 // Steady state: from 10% to 90% of the tasks done (the first second has no completions by construction).
@@ -56,7 +61,7 @@ const bound = args.in_flight / (args.latency_ms / 1000);
 const overall = summary.written / summary.elapsed_s;
 
 printTable(
-  ["tasks", "in flight (peak)", "latency", "bound tasks/s", "steady tasks/s", "of bound", "overall tasks/s", "peak RSS"],
+  ["tasks", "in flight (peak)", "latency", "bound tasks/s", "steady tasks/s", "of bound", "overall tasks/s", "CPU/task", "peak RSS"],
   [[
     String(summary.written),
     String(peakInFlight),
@@ -65,6 +70,7 @@ printTable(
     steady.toFixed(0),
     `${((100 * steady) / bound).toFixed(1)}%`,
     overall.toFixed(0),
+    `${cpuUsPerTask.toFixed(0)} µs`,
     `${(rssBytes / 2 ** 20).toFixed(0)} MiB`,
   ]],
 );
@@ -79,6 +85,7 @@ writeResults("concurrency", {
   steady_tasks_per_s: steady,
   fraction_of_bound: steady / bound,
   overall_tasks_per_s: overall,
+  cpu_us_per_task: cpuUsPerTask,
   peak_rss_bytes: rssBytes,
 });
 if (summary.written !== args.tasks || summary.error > 0) {

@@ -5,7 +5,7 @@ import { ensureError, MatrixError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { offload, resolveAll, resolveRef, type BlobStore } from "./message/blobs.ts";
 import { decode, encode } from "./message/codec.ts";
-import { parseEnvelope, SINK, type Envelope } from "./message/envelope.ts";
+import { parseEnvelope, SINK, type Envelope, type Ref } from "./message/envelope.ts";
 import type { RoleContext, RoleLlm, WorkflowDefinition } from "./workflow.ts";
 import { sandboxForHop } from "./sandbox/registry.ts";
 
@@ -61,7 +61,9 @@ export async function publishHop(bus: Bus, msg: Envelope, blobs: BlobStore, thre
  * validate, or name another workflow or role than the queue they came from.
  */
 export function readDelivery(d: Delivery): Envelope {
-  const msg = parseEnvelope(decode(d.data));
+  const raw = decode(d.data);
+  // Bytes this process encoded from a typed Envelope need no second validation; anything from a wire does.
+  const msg = d.trusted === true ? (raw as Envelope) : parseEnvelope(raw);
   if (msg.workflow !== d.workflow || msg.next !== d.role) {
     throw new Error(`message of ${msg.workflow}/${msg.next} (task ${msg.task}) arrived on the queue of ${d.workflow}/${d.role}`);
   }
@@ -219,16 +221,48 @@ export class AgentHost {
   }
 
   #context(msg: Envelope, role: string, binding: RunBinding, d: Delivery, signal: AbortSignal): RoleContext {
-    const log = this.#opts.log;
-    return {
-      llm: (name) => binding.llm(name, role, msg, signal),
-      sandbox: (name) => sandboxForHop(binding.workflow, binding.params, msg, name, signal, log),
-      signal,
-      heartbeat: () => d.working(),
-      log: log.child({ task: msg.task, role }),
-      resolve: (ref) => resolveRef(msg, ref, binding.blobs),
-      params: binding.params,
-      role,
-    };
+    return new HopContext(msg, role, binding, d, signal, this.#opts.log);
+  }
+}
+
+/** A handler's view of one hop: methods on the prototype and a logger made on first use, so a hop stays cheap. */
+class HopContext implements RoleContext {
+  readonly signal: AbortSignal;
+  readonly params: Record<string, unknown>;
+  readonly role: string;
+  readonly #msg: Envelope;
+  readonly #binding: RunBinding;
+  readonly #delivery: Delivery;
+  readonly #baseLog: Logger;
+  #log: Logger | undefined;
+
+  constructor(msg: Envelope, role: string, binding: RunBinding, d: Delivery, signal: AbortSignal, log: Logger) {
+    this.signal = signal;
+    this.params = binding.params;
+    this.role = role;
+    this.#msg = msg;
+    this.#binding = binding;
+    this.#delivery = d;
+    this.#baseLog = log;
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.#baseLog.child({ task: this.#msg.task, role: this.role }));
+  }
+
+  llm(name: string): RoleLlm {
+    return this.#binding.llm(name, this.role, this.#msg, this.signal);
+  }
+
+  sandbox(name: string): ReturnType<RoleContext["sandbox"]> {
+    return sandboxForHop(this.#binding.workflow, this.#binding.params, this.#msg, name, this.signal, this.#baseLog);
+  }
+
+  heartbeat(): void {
+    this.#delivery.working();
+  }
+
+  resolve(ref: Ref): Promise<unknown> {
+    return resolveRef(this.#msg, ref, this.#binding.blobs);
   }
 }

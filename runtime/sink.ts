@@ -38,52 +38,46 @@ export function usageByRole(msg: Envelope): Record<string, { prompt_tokens: numb
   return out;
 }
 
+type Row = Record<string, unknown>;
+
+// Rows are built by assignment in a fixed key order (no object spreads): the sink runs once per task, and at tens
+// of thousands of tasks a second spreads of fresh shapes showed up in profiles.
+function rowHead(msg: Envelope, status: RowStatus, reason: string | null): Row {
+  return { task: msg.task, trial: msg.trial, seed: msg.seed, status, termination_reason: reason };
+}
+
+function rowTail(row: Row, msg: Envelope, includeHistory: boolean): Row {
+  row.hops = msg.hop;
+  row.started_at = new Date(msg.created_at).toISOString();
+  row.duration_ms = Date.now() - msg.created_at;
+  if (includeHistory) row.history = msg.history;
+  return row;
+}
+
+function errorRow(msg: Envelope, error: { code: string; message: string; role: string }, includeHistory: boolean): Row {
+  const row = rowHead(msg, "error", null);
+  row.error = { code: error.code, message: error.message, role: error.role };
+  row.attempts = msg.attempts;
+  row.usage = usageByRole(msg);
+  return rowTail(row, msg, includeHistory);
+}
+
 /** Builds the output row of a finished message. Never throws: a failing output mapping becomes an error row. */
-export function buildRow(msg: Envelope, wf: WorkflowDefinition, params: Record<string, unknown>, includeHistory: boolean): Record<string, unknown> {
-  const base = {
-    task: msg.task,
-    trial: msg.trial,
-    seed: msg.seed,
-  };
-  const timing = { hops: msg.hop, started_at: new Date(msg.created_at).toISOString(), duration_ms: Date.now() - msg.created_at };
-  const error = msg.error ?? (msg.source_error ? { ...msg.source_error, role: "_source" } : undefined);
-  if (error) {
-    return {
-      ...base,
-      status: "error" satisfies RowStatus,
-      termination_reason: null,
-      error: { code: error.code, message: error.message, role: error.role },
-      attempts: msg.attempts,
-      usage: usageByRole(msg),
-      ...timing,
-      ...(includeHistory ? { history: msg.history } : {}),
-    };
-  }
+export function buildRow(msg: Envelope, wf: WorkflowDefinition, params: Record<string, unknown>, includeHistory: boolean): Row {
+  if (msg.error) return errorRow(msg, msg.error, includeHistory);
+  if (msg.source_error) return errorRow(msg, { ...msg.source_error, role: "_source" }, includeHistory);
+  let out: ReturnType<WorkflowDefinition["output"]>;
   try {
-    const out = wf.output(msg, params);
-    return {
-      ...base,
-      status: out.status satisfies RowStatus,
-      termination_reason: out.reason ?? null,
-      // Per-role usage unless the workflow maps its own (inference reports its one call's usage flat).
-      usage: usageByRole(msg),
-      ...out.fields,
-      error: null,
-      ...timing,
-      ...(includeHistory ? { history: msg.history } : {}),
-    };
+    out = wf.output(msg, params);
   } catch (raw) {
-    const err = ensureError(raw);
-    return {
-      ...base,
-      status: "error" satisfies RowStatus,
-      termination_reason: null,
-      error: { code: "output_mapping", message: err.message, role: "_sink" },
-      attempts: msg.attempts,
-      usage: usageByRole(msg),
-      ...timing,
-    };
+    return errorRow(msg, { code: "output_mapping", message: ensureError(raw).message, role: "_sink" }, false);
   }
+  const row = rowHead(msg, out.status, out.reason ?? null);
+  // Per-role usage unless the workflow maps its own (inference reports its one call's usage flat).
+  row.usage = usageByRole(msg);
+  for (const k in out.fields) row[k] = out.fields[k];
+  row.error = null;
+  return rowTail(row, msg, includeHistory);
 }
 
 /** What the sink needs to turn one finished message into its row. */

@@ -28,6 +28,7 @@ class Fifo<T> {
 /** One delivered message; methods on the prototype, so a delivery costs one small object. */
 class MemoryDelivery implements Delivery {
   settled = false;
+  readonly trusted = true;
   readonly #bus: MemoryBus;
   readonly #q: Queue;
   readonly #item: Item;

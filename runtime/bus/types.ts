@@ -14,6 +14,11 @@ export interface Delivery {
   readonly role: string;
   /** Where the hop came from on the wire (NATS: the stream subject), for logs. Absent on the memory bus. */
   readonly subject?: string;
+  /**
+   * True when the bytes were encoded by this very process (the embedded bus), so decoding them needs no
+   * validation against the schema. Absent (untrusted) on any bus with a wire.
+   */
+  readonly trusted?: boolean;
   /** Done: the next hop (if any) has been published. */
   ack(): Promise<void>;
   /** Redeliver after `delayMs` (retryable error). */
