@@ -4,6 +4,7 @@ import { main, type Command } from "../runtime/cli/main.ts";
 import { runCommand } from "../runtime/cli/run-command.ts";
 import { agentCommand } from "../runtime/cli/agent-command.ts";
 import { simLlmCommand } from "../services/sim/cli.ts";
+import { serviceManagerCommand } from "../services/manager/cli.ts";
 import { versionLine } from "../runtime/build-info.ts";
 import { slurmCommand } from "../slurm/mod.ts";
 
@@ -12,6 +13,7 @@ const commands: Record<string, Command> = {
   agent: { summary: "serve workflow roles for any run on a NATS deployment", run: agentCommand },
   "sim-llm": { summary: "serve the simulated OpenAI-compatible LLM", run: simLlmCommand },
   slurm: { summary: "launch, watch and tear down a deployment on SLURM (up, status, logs, down)", run: slurmCommand },
+  "service-manager": { summary: "launch, register and supervise LLM replicas (vLLM, SGLang, sim, any command)", run: serviceManagerCommand },
 };
 
 const code = await main(process.argv.slice(2), commands, versionLine());

@@ -1,6 +1,7 @@
 // Tests of the simulated LLM engine without a socket: determinism, lengths and caps, validation, faults, aborts.
 import { afterEach, describe, expect, it } from "vitest";
-import { compileLlmResource } from "../services/llm/config.ts";
+import * as v from "valibot";
+import { LlmResourceInput, compileLlmResource } from "../services/llm/config.ts";
 import { createLlmResource } from "../services/llm/client.ts";
 import type { SimEngine } from "../services/sim/engine.ts";
 import { simTransport } from "../services/sim/transport.ts";
@@ -182,17 +183,10 @@ describe("sim engine", () => {
 
   it("sim engine - the in-process transport serves the LLM client", async () => {
     const e = testEngine({ output_len: { dist: "fixed", value: 12 } }, opened);
-    const config = compileLlmResource("judge", {
-      url: null,
-      model: "sim",
-      api_key_env: null,
-      sampling: {},
-      timeout_s: 60,
-      max_retries: 0,
-      extra_body: {},
-      backoff: { initial_ms: 1, max_ms: 1, multiplier: 1 },
-      max_concurrency: 0,
-    });
+    const config = compileLlmResource(
+      "judge",
+      v.parse(LlmResourceInput, { url: null, model: "sim", timeout_s: 60, max_retries: 0, backoff: { initial_ms: 1, max_ms: 1, multiplier: 1 } }),
+    );
     const llm = createLlmResource(config, { transport: simTransport(e) });
     const r = await llm.chat({ messages: [{ role: "user", content: "hello" }], seed: 1 });
     expect(r.usage.completion_tokens).toBe(12);

@@ -1,4 +1,7 @@
-// Picks a replica from a static URL list: sticky by key, least outstanding requests, ejection of failing URLs.
+// Picks a replica from a changing set: sticky by key, least outstanding, per-replica caps, ejection of failing URLs.
+
+/** How a request picks among the usable replicas (`llm.<name>.routing`). */
+export type RoutingPolicy = "sticky" | "random" | "least_outstanding";
 
 export type BalancerOptions = {
   /** Consecutive failures that eject a URL (default 3). */
@@ -9,7 +12,21 @@ export type BalancerOptions = {
   max_cooldown_ms?: number;
   /** A sticky URL is left when it has more than this many times the others' mean outstanding (default 2). */
   overload_factor?: number;
+  /** Default `sticky`: a key keeps its replica; `least_outstanding` ignores keys; `random` is the baseline. */
+  policy?: RoutingPolicy;
+  /** Requests in flight per replica before it counts as saturated, for replicas that name no cap (0 = none). */
+  max_ongoing?: number;
   now?: () => number;
+  random?: () => number;
+};
+
+/** One member of the replica set: its base URL, the model it serves and its cap, when known. */
+export type ReplicaTarget = {
+  url: string;
+  /** Served model name (from the registry); undefined = the resource's configured model. */
+  model?: string;
+  /** Requests in flight before the replica is saturated; 0 or undefined = the balancer's default. */
+  max_ongoing?: number;
 };
 
 /** How an attempt on a URL ended, for its health: `neutral` (caller abort) changes nothing. */
@@ -27,11 +44,12 @@ export type ReplicaState = {
   probing: boolean;
 };
 
-type Replica = ReplicaState & { ejections: number };
+type Replica = ReplicaState & { ejections: number; model: string | undefined; cap: number };
 
 /**
- * Least-outstanding-requests balancer over a fixed URL list. `pick` counts a request as outstanding; every
- * `pick` MUST be matched by one `release` with the same URL.
+ * Least-outstanding-requests balancer over a replica set that may change at any time (`setReplicas`, fed by
+ * the service registry or a static URL list). `pick`/`tryPick` count a request as outstanding; every pick MUST
+ * be matched by one `release` with the same URL (a URL removed meanwhile is released harmlessly).
  *
  * @example
  * const b = new Balancer(["http://a:8000/v1", "http://b:8000/v1"]);
@@ -39,45 +57,128 @@ type Replica = ReplicaState & { ejections: number };
  * try { ... ; b.release(url, "ok"); } catch { b.release(url, "fail"); }
  */
 export class Balancer {
-  readonly urls: readonly string[];
-  readonly #replicas: Map<string, Replica>;
+  readonly #replicas = new Map<string, Replica>();
   readonly #ejectAfter: number;
   readonly #cooldown: number;
   readonly #maxCooldown: number;
   readonly #factor: number;
+  readonly #policy: RoutingPolicy;
+  readonly #defaultCap: number;
   readonly #now: () => number;
+  readonly #random: () => number;
+  /** Callers waiting for capacity, first come first served. */
+  readonly #waiters: Array<() => void> = [];
   #cursor = 0;
 
-  constructor(urls: readonly string[], opts: BalancerOptions = {}) {
-    if (urls.length === 0) throw new Error("Balancer needs at least one URL");
-    this.urls = [...new Set(urls)];
-    this.#replicas = new Map(
-      this.urls.map((url) => [url, { url, outstanding: 0, failures: 0, ejected_until: 0, probing: false, ejections: 0 }]),
-    );
+  constructor(replicas: readonly (string | ReplicaTarget)[] = [], opts: BalancerOptions = {}) {
     this.#ejectAfter = opts.eject_after ?? 3;
     this.#cooldown = opts.cooldown_ms ?? 5_000;
     this.#maxCooldown = opts.max_cooldown_ms ?? 60_000;
     this.#factor = opts.overload_factor ?? 2;
+    this.#policy = opts.policy ?? "sticky";
+    this.#defaultCap = opts.max_ongoing ?? 0;
     this.#now = opts.now ?? Date.now;
+    this.#random = opts.random ?? Math.random;
+    this.setReplicas(replicas.map((r) => (typeof r === "string" ? { url: r } : r)));
   }
 
-  /** Chooses a URL for one request and counts it as outstanding. URLs in `avoid` are used only as a last resort. */
-  pick(key?: string, avoid?: ReadonlySet<string>): string {
+  /** The URLs of the current set. */
+  get urls(): readonly string[] {
+    return [...this.#replicas.keys()];
+  }
+
+  /**
+   * Replaces the set: new URLs join with a clean record, known ones keep their counters and health, missing
+   * ones leave (their in-flight requests still release without effect). Wakes callers waiting for capacity.
+   */
+  setReplicas(targets: readonly ReplicaTarget[]): void {
+    const next = new Set<string>();
+    for (const t of targets) {
+      next.add(t.url);
+      const cap = t.max_ongoing !== undefined && t.max_ongoing > 0 ? t.max_ongoing : this.#defaultCap;
+      const known = this.#replicas.get(t.url);
+      if (known !== undefined) {
+        known.model = t.model;
+        known.cap = cap;
+        continue;
+      }
+      this.#replicas.set(t.url, { url: t.url, outstanding: 0, failures: 0, ejected_until: 0, probing: false, ejections: 0, model: t.model, cap });
+    }
+    for (const url of [...this.#replicas.keys()]) if (!next.has(url)) this.#replicas.delete(url);
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** The model the replica at `url` serves, when the set said so. */
+  modelOf(url: string): string | undefined {
+    return this.#replicas.get(url)?.model;
+  }
+
+  /**
+   * Chooses a URL and counts it as outstanding, or returns undefined when the set is empty or every usable
+   * replica is at its cap (wait with `whenChanged` and try again). URLs in `avoid` are a last resort.
+   */
+  tryPick(key?: string, avoid?: ReadonlySet<string>): string | undefined {
+    if (this.#replicas.size === 0) return undefined;
     const now = this.#now();
     const all = [...this.#replicas.values()];
     const usable = all.filter((r) => this.#usable(r, now));
-    const preferred = usable.filter((r) => !avoid?.has(r.url));
-    // When every URL is ejected, use the one that recovers first: refusing would turn an outage into lost tasks.
-    const pool = preferred.length > 0 ? preferred : usable.length > 0 ? usable : [earliestRecovery(all)];
+    const open = usable.filter((r) => !this.#saturated(r));
+    const preferred = open.filter((r) => !avoid?.has(r.url));
+    let pool = preferred.length > 0 ? preferred : open;
+    if (pool.length === 0) {
+      if (usable.length > 0) return undefined;
+      // When every URL is ejected, use the one that recovers first: refusing would turn an outage into lost tasks.
+      const first = earliestRecovery(all);
+      if (this.#saturated(first)) return undefined;
+      pool = [first];
+    }
     const chosen = this.#choose(pool, key);
     if (chosen.failures >= this.#ejectAfter) chosen.probing = true;
     chosen.outstanding++;
     return chosen.url;
   }
 
+  /** Like `tryPick`, but never refuses a non-empty set: saturated replicas are then used by least outstanding. */
+  pick(key?: string, avoid?: ReadonlySet<string>): string {
+    const url = this.tryPick(key, avoid);
+    if (url !== undefined) return url;
+    if (this.#replicas.size === 0) throw new Error("Balancer has no replica");
+    const chosen = this.#leastOutstanding([...this.#replicas.values()]);
+    chosen.outstanding++;
+    return chosen.url;
+  }
+
+  /**
+   * Resolves when capacity may have appeared: a release (one waiter per release, in arrival order), a change of
+   * the set (every waiter), or after `timeoutMs`. Rejects when `signal` aborts.
+   */
+  whenChanged(signal?: AbortSignal, timeoutMs?: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const leave = () => {
+        const i = this.#waiters.indexOf(wake);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const wake = () => {
+        leave();
+        resolve();
+      };
+      const onAbort = () => {
+        leave();
+        reject(signal?.reason);
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(wake, timeoutMs);
+      this.#waiters.push(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
   /** Ends a request started by `pick` and records its outcome. */
   release(url: string, outcome: Outcome): ReleaseInfo {
     const r = this.#replicas.get(url);
+    this.#waiters.shift()?.();
     if (r === undefined) return { ejected: false, cooldown_ms: 0 };
     r.outstanding = Math.max(0, r.outstanding - 1);
     const wasProbe = r.probing;
@@ -113,6 +214,10 @@ export class Balancer {
     }));
   }
 
+  #saturated(r: Replica): boolean {
+    return r.cap > 0 && r.outstanding >= r.cap;
+  }
+
   #usable(r: Replica, now: number): boolean {
     if (r.failures < this.#ejectAfter) return true;
     // Past its cool-down an ejected URL takes one probe at a time until a success restores it.
@@ -120,8 +225,10 @@ export class Balancer {
   }
 
   #choose(pool: Replica[], key: string | undefined): Replica {
-    if (key !== undefined) {
-      // Rendezvous hashing: each key ranks the URLs the same way every time, so its fallback is sticky too.
+    if (this.#policy === "random") return pool[Math.min(pool.length - 1, Math.floor(this.#random() * pool.length))]!;
+    if (key !== undefined && this.#policy === "sticky") {
+      // Rendezvous hashing: each key ranks the URLs the same way every time, so its fallback is sticky too,
+      // and a replica joining or leaving moves only the keys it wins or held.
       let best = pool[0]!;
       let bestScore = -1;
       for (const r of pool) {

@@ -5,8 +5,9 @@ import type { Logger } from "../../runtime/log.ts";
 import { abortableSleep, raceAbort } from "./abort.ts";
 import { backoffDelay, parseRetryAfter } from "./backoff.ts";
 import { Balancer } from "./balancer.ts";
-import type { Outcome } from "./balancer.ts";
+import type { Outcome, ReplicaTarget } from "./balancer.ts";
 import type { LlmResourceConfig } from "./config.ts";
+import type { ReplicaDirectory } from "./replicas.ts";
 import { Semaphore } from "./semaphore.ts";
 import { httpTransport } from "./transport.ts";
 import type { Transport } from "./transport.ts";
@@ -37,6 +38,8 @@ export type LlmClientOptions = {
   random?: () => number;
   /** Waits between attempts (default an abortable setTimeout). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Resolves `llm.<name>.service` to its live replicas (the service registry); required for such resources. */
+  replicas?: ReplicaDirectory;
 };
 
 type Failure = { error: RetryableError; status: number | undefined; retryAfterMs: number | undefined };
@@ -50,17 +53,62 @@ type AttemptResult = { ok: true; reply: ChatReply } | { ok: false; failure: Fail
  * const r = await llm.chat({ messages: [{ role: "user", content: "2+2?" }], seed: 7 }, { key: task.id, role: "judge", signal });
  */
 export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOptions = {}): LlmResource {
-  if (config.urls.length === 0 && opts.transport === undefined) {
+  const service = config.service ?? null;
+  if (service === null && config.urls.length === 0 && opts.transport === undefined) {
     throw new ConfigError(`llm.${config.name} has no url and no embedded simulated LLM transport was given`);
+  }
+  if (service !== null && opts.replicas === undefined) {
+    throw new ConfigError(`llm.${config.name}.service needs the service registry (run with --nats URL) or a url list instead`);
   }
   const transport = opts.transport ?? httpTransport;
   const log = (opts.log ?? silentLogger).child({ llm: config.name });
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? abortableSleep;
-  const balancer = new Balancer(config.urls.length > 0 ? config.urls : [EMBEDDED_URL]);
+  const cap = config.max_ongoing_requests ?? 0;
+  const balancer = new Balancer(service !== null ? [] : config.urls.length > 0 ? config.urls : [EMBEDDED_URL], {
+    policy: config.routing ?? "sticky",
+    max_ongoing: cap,
+    random,
+  });
+  let unsubscribe = () => {};
+  if (service !== null && opts.replicas !== undefined) {
+    const source = opts.replicas.replicas(service);
+    // A configured cap wins over the one each replica registered.
+    const targets = (ts: ReplicaTarget[]) => (cap > 0 ? ts.map((t) => ({ ...t, max_ongoing: cap })) : ts);
+    balancer.setReplicas(targets(source.current()));
+    unsubscribe = source.subscribe((ts) => balancer.setReplicas(targets(ts)));
+  }
+  const replicaWaitMs = config.replica_wait_ms ?? 60_000;
+  const keyHeader = config.api_key_header ?? "authorization";
   const semaphore = config.max_concurrency > 0 ? new Semaphore(config.max_concurrency) : undefined;
-  const shown = new Map(balancer.urls.map((u) => [u, displayUrl(u)]));
-  const where = (url: string) => shown.get(url) ?? url;
+  const shown = new Map<string, string>();
+  const where = (url: string) => {
+    let s = shown.get(url);
+    if (s === undefined) {
+      s = displayUrl(url);
+      if (shown.size > 1024) shown.clear();
+      shown.set(url, s);
+    }
+    return s;
+  };
+
+  /** A replica with room for one more request; waits while all are saturated, or up to `replica_wait` while none exists. */
+  async function acquire(key: string | undefined, avoid: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<string | undefined> {
+    const deadline = Date.now() + replicaWaitMs;
+    for (;;) {
+      const url = balancer.tryPick(key, avoid);
+      if (url !== undefined) return url;
+      const empty = balancer.urls.length === 0;
+      const left = deadline - Date.now();
+      if (empty && left <= 0) return undefined;
+      try {
+        await balancer.whenChanged(signal, empty ? left : undefined);
+      } catch (err) {
+        if (signal?.aborted) throw aborted(signal);
+        throw err;
+      }
+    }
+  }
 
   function apiKey(): string | undefined {
     if (config.api_key_env === null) return undefined;
@@ -145,9 +193,11 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
     try {
       if (signal?.aborted) throw aborted(signal);
       const secret = apiKey();
-      const headers: Record<string, string> = secret === undefined ? {} : { authorization: `Bearer ${secret}` };
+      const headers: Record<string, string> =
+        secret === undefined ? {} : keyHeader === "authorization" ? { authorization: `Bearer ${secret}` } : { [keyHeader]: secret };
       const redact = (s: string) => (secret === undefined ? s : s.split(secret).join("***"));
       const body = buildChatBody(config, call);
+      const modelFixed = !config.model_from_registry || config.extra_body.model !== undefined || call.extra_body?.model !== undefined;
       let avoid = new Set<string>();
       let last: Failure | undefined;
       for (;;) {
@@ -163,13 +213,28 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
         const release = semaphore === undefined ? undefined : await semaphore.acquire(signal).catch((err: unknown) => {
           throw signal?.aborted ? aborted(signal) : err;
         });
-        const url = balancer.pick(key, avoid);
+        let url: string | undefined;
+        try {
+          url = await acquire(key, avoid, signal);
+        } catch (err) {
+          release?.();
+          throw err;
+        }
         attempts++;
+        if (url === undefined) {
+          release?.();
+          const error = new RetryableError("llm_no_replicas", `llm.${config.name}: service "${service}" has no registered replica`);
+          last = { error, status: undefined, retryAfterMs: undefined };
+          if (attempts > config.max_retries) break;
+          continue;
+        }
+        const model = modelFixed ? undefined : balancer.modelOf(url);
+        const sent = model === undefined ? body : { ...body, model };
         // Every pick MUST be released: a caller abort or a bug leaves the URL's health unchanged.
         let outcome: Outcome = "neutral";
         let result: AttemptResult;
         try {
-          result = await attempt(url, body, headers, signal, redact);
+          result = await attempt(url, sent, headers, signal, redact);
           outcome = result.ok ? "ok" : "fail";
         } catch (err) {
           // A 4xx means the server is alive and answering; only the request was wrong.
@@ -212,7 +277,7 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
     }
   }
 
-  return { name: config.name, model: config.model, chat };
+  return { name: config.name, model: config.model, chat, close: () => unsubscribe() };
 }
 
 /** fetch reports "fetch failed" and hides the useful part (ECONNREFUSED, ...) in `cause`. */

@@ -12,5 +12,7 @@ export type { RoleUsage, UsageRecord } from "./usage.ts";
 export { backoffDelay, parseRetryAfter } from "./backoff.ts";
 export type { BackoffPolicy } from "./backoff.ts";
 export { Balancer } from "./balancer.ts";
-export type { BalancerOptions, Outcome, ReleaseInfo, ReplicaState } from "./balancer.ts";
+export type { BalancerOptions, Outcome, ReleaseInfo, ReplicaState, ReplicaTarget, RoutingPolicy } from "./balancer.ts";
+export { staticDirectory } from "./replicas.ts";
+export type { ReplicaDirectory, ReplicaSource } from "./replicas.ts";
 export { Semaphore } from "./semaphore.ts";

@@ -39,4 +39,6 @@ export interface LlmResource {
   readonly name: string;
   readonly model: string;
   chat(call: ChatCall, opts?: ChatOptions): Promise<ChatResult>;
+  /** Stops following the replica set (a resource that names a service); idempotent. */
+  close?(): void;
 }

@@ -5,6 +5,7 @@ import { SimMetrics } from "./metrics.ts";
 import type { SimOptions } from "./options.ts";
 import { parseSimRequest, type SimRequest, type SimRoute } from "./request.ts";
 import { completionBody, modelList, usageOf, type ResponseHead } from "./responses.ts";
+import { PrefixCache } from "./prefix-cache.ts";
 import { mixSeeds, randomHex, seededRandom } from "./rng.ts";
 import { BatchScheduler, newSeq, type SchedulerClock, type Seq } from "./scheduler.ts";
 import type { Script } from "./script.ts";
@@ -41,6 +42,12 @@ export type SimStats = {
   aborted: number;
   prompt_tokens: number;
   completion_tokens: number;
+  /** Prompt tokens looked up in the prefix cache (0 when it is off). */
+  prefix_cache_queries: number;
+  /** Of those, tokens found cached (they skipped prefill). */
+  prefix_cache_hits: number;
+  /** hits / queries (0 when nothing was looked up). */
+  prefix_cache_hit_rate: number;
   running: number;
   waiting: number;
   peak_running: number;
@@ -84,7 +91,8 @@ export class SimEngine {
   #closed = false;
   readonly #delays = new Set<(err: Error) => void>();
   #tick: Promise<void> | undefined;
-  readonly #n = { requests: 0, completed: 0, errors: 0, rate_limited: 0, aborted: 0, prompt_tokens: 0, completion_tokens: 0 };
+  readonly #n = { requests: 0, completed: 0, errors: 0, rate_limited: 0, aborted: 0, prompt_tokens: 0, completion_tokens: 0, prefix_cache_queries: 0, prefix_cache_hits: 0 };
+  readonly #prefix: PrefixCache | undefined;
 
   /**
    * @param deps.scripts replaces the built-in scripts (first match wins; keep a catch-all last).
@@ -96,6 +104,7 @@ export class SimEngine {
     this.#scripts = deps.scripts ?? SCRIPTS;
     // Faults follow the order of arrival (not the content), so a retried request can pass.
     this.#faults = seededRandom(mixSeeds(options.seed, 0xfa17));
+    this.#prefix = options.prefix_cache ? new PrefixCache(options.prefix_cache_tokens) : undefined;
     this.metrics = new SimMetrics(options.model, {
       running: () => this.#scheduler.running,
       waiting: () => this.#scheduler.waiting,
@@ -164,6 +173,7 @@ export class SimEngine {
     return {
       model: this.options.model,
       ...this.#n,
+      prefix_cache_hit_rate: this.#n.prefix_cache_queries > 0 ? this.#n.prefix_cache_hits / this.#n.prefix_cache_queries : 0,
       running: s.running,
       waiting: s.waiting,
       peak_running: s.peakRunning,
@@ -189,6 +199,14 @@ export class SimEngine {
   #submit(req: SimRequest, reply: Composed, arrivedAt: number, signal: AbortSignal | undefined): { seq: Seq; done: Promise<void> } {
     if (this.#closed) throw new EngineClosed();
     if (signal?.aborted) throw signal.reason;
+    let cached = 0;
+    if (this.#prefix !== undefined) {
+      const hit = this.#prefix.admit(req.cacheText, req.promptTokens);
+      cached = hit.hit_tokens;
+      this.#n.prefix_cache_queries += hit.query_tokens;
+      this.#n.prefix_cache_hits += hit.hit_tokens;
+      this.metrics.prefixCache(hit.query_tokens, hit.hit_tokens);
+    }
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const done = new Promise<void>((res, rej) => {
@@ -204,6 +222,9 @@ export class SimEngine {
         return;
       }
       const n = this.#n;
+      // The chat's next turn resends this reply as an assistant message, in the same form as the prompt's turns.
+      const calls = reply.tool_calls?.map((c) => c.function.name + c.function.arguments).join("") ?? "";
+      if (req.route === "chat") this.#prefix?.remember(`${req.cacheText}\n<assistant>${reply.content ?? ""}${calls}`);
       n.completed++;
       n.prompt_tokens += s.promptTokens;
       n.completion_tokens += s.outputTokens;
@@ -216,7 +237,7 @@ export class SimEngine {
         (s.admittedAt - arrivedAt) / 1000,
       );
       resolve();
-    });
+    }, req.promptTokens - cached);
     signal?.addEventListener("abort", onAbort, { once: true });
     this.#scheduler.submit(seq);
     return { seq, done };

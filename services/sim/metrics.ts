@@ -22,6 +22,8 @@ export class SimMetrics {
   readonly #ttft: Histogram.Internal<"model_name">;
   readonly #queue: Histogram.Internal<"model_name">;
   readonly #model: string;
+  readonly #cacheQueries: Counter.Internal;
+  readonly #cacheHits: Counter.Internal;
 
   constructor(model: string, source: MetricsSource) {
     this.#model = model;
@@ -47,6 +49,18 @@ export class SimMetrics {
     });
     this.#prompt = new Counter({ name: "vllm:prompt_tokens_total", help: "Prefill tokens processed.", labelNames: ["model_name"], registers }).labels(labels);
     this.#generation = new Counter({ name: "vllm:generation_tokens_total", help: "Generation tokens processed.", labelNames: ["model_name"], registers }).labels(labels);
+    this.#cacheQueries = new Counter({
+      name: "vllm:prefix_cache_queries_total",
+      help: "Prompt tokens looked up in the prefix cache.",
+      labelNames: ["model_name"],
+      registers,
+    }).labels(labels);
+    this.#cacheHits = new Counter({
+      name: "vllm:prefix_cache_hits_total",
+      help: "Prompt tokens found in the prefix cache (they skip prefill).",
+      labelNames: ["model_name"],
+      registers,
+    }).labels(labels);
     this.#success = new Counter({
       name: "vllm:request_success_total",
       help: "Successfully completed requests, by finish reason.",
@@ -90,6 +104,12 @@ export class SimMetrics {
     this.#e2e.observe(e2eS);
     this.#ttft.observe(ttftS);
     this.#queue.observe(queueS);
+  }
+
+  /** A prompt was looked up in the prefix cache (counts in tokens, as vLLM's). */
+  prefixCache(queryTokens: number, hitTokens: number): void {
+    this.#cacheQueries.inc(queryTokens);
+    this.#cacheHits.inc(hitTokens);
   }
 
   /** A request was answered with an error status. */

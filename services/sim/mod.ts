@@ -14,3 +14,5 @@ export type { ApiError, ApiErrorBody } from "./errors.ts";
 export type { Script, ScriptReply, ScriptRequest } from "./script.ts";
 export { SCRIPTS } from "./scripts/index.ts";
 export { simLlmCommand } from "./cli.ts";
+export { PrefixCache } from "./prefix-cache.ts";
+export type { PrefixLookup } from "./prefix-cache.ts";

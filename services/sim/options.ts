@@ -47,6 +47,10 @@ export const SimOptionsInput = v.strictObject({
   /** Fraction of requests delayed by `spike_ms` simulated ms before they reach the scheduler. */
   spike_rate: v.optional(probability, 0),
   spike_ms: v.optional(nonNeg, 2_000),
+  /** A per-engine prefix cache: a prompt whose leading blocks this engine saw recently pays prefill only for the rest. */
+  prefix_cache: v.optional(v.boolean(), false),
+  /** Capacity of the prefix cache in tokens (least recently used blocks leave first). */
+  prefix_cache_tokens: v.optional(posInt, 262_144),
   /** Fraction of tool-enabled requests (last message not a tool result) answered with a tool call. */
   tool_call_rate: v.optional(probability, 0.5),
 });

@@ -56,6 +56,8 @@ export type SimRequest = {
   promptTokens: number;
   /** The most tokens this request may produce (max_tokens and what max_model_len leaves). */
   cap: number;
+  /** The prompt as the prefix cache sees it: tool specs first (chat templates put them in the system turn), then each turn. */
+  cacheText: string;
   /** Seed of everything sampled for this request: engine seed, request seed, content hash. */
   seed: number;
 };
@@ -83,7 +85,7 @@ export function parseSimRequest(route: SimRoute, body: unknown, opts: SimOptions
     return { error: apiError(404, "model_not_found", `The model \`${b.model}\` does not exist.`, { param: "model" }) };
   }
   const shape = route === "chat" ? chatShape(b as ChatBody) : completionShape(b as CompletionBody);
-  const { messages, tools, promptText, hash, maxTokens } = shape;
+  const { messages, tools, promptText, cacheText, hash, maxTokens } = shape;
 
   const promptTokens = approxTokens(promptText);
   if (promptTokens >= opts.max_model_len) {
@@ -107,12 +109,20 @@ export function parseSimRequest(route: SimRoute, body: unknown, opts: SimOptions
     stream: b.stream === true,
     includeUsage: b.stream_options?.include_usage === true,
     promptTokens,
+    cacheText,
     cap,
     seed: mixSeeds(opts.seed, b.seed ?? 0, b.seed === undefined || b.seed === null ? 0 : 1, hash),
   };
 }
 
-type Shape = { messages: ChatMessage[]; tools: ToolSpec[] | undefined; promptText: string; hash: number; maxTokens: number | undefined };
+type Shape = {
+  messages: ChatMessage[];
+  tools: ToolSpec[] | undefined;
+  promptText: string;
+  cacheText: string;
+  hash: number;
+  maxTokens: number | undefined;
+};
 
 /** Prompt text (messages, tool calls, tool specs) and its hash, which seeds requests that carry no seed. */
 function chatShape(b: ChatBody): Shape {
@@ -125,14 +135,16 @@ function chatShape(b: ChatBody): Shape {
     hash = hashString(text, hashString(m.role, hash));
   }
   let promptText = parts.join("\n");
+  let cacheText = b.messages.map((m, i) => `<${m.role}>${parts[i]}`).join("\n");
   const tools = b.tools ?? undefined;
   if (tools !== undefined && tools.length > 0) {
     const json = JSON.stringify(tools);
     promptText += json;
+    cacheText = json + cacheText;
     hash = hashString(json, hash);
   }
   const maxTokens = minDefined(b.max_tokens ?? undefined, b.max_completion_tokens ?? undefined);
-  return { messages: b.messages, tools, promptText, hash, maxTokens };
+  return { messages: b.messages, tools, promptText, cacheText, hash, maxTokens };
 }
 
 function completionShape(b: CompletionBody): Shape {
@@ -141,6 +153,7 @@ function completionShape(b: CompletionBody): Shape {
     messages: [{ role: "user", content: prompt }],
     tools: undefined,
     promptText: prompt,
+    cacheText: prompt,
     hash: hashString(prompt),
     maxTokens: b.max_tokens ?? COMPLETIONS_DEFAULT_MAX_TOKENS,
   };

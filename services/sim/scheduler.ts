@@ -23,6 +23,8 @@ export type SeqState = "waiting" | "running" | "done" | "aborted";
 /** One request as the scheduler sees it. Times are simulated ms since the scheduler started. */
 export type Seq = HeapItem & {
   readonly promptTokens: number;
+  /** Prompt tokens that pay prefill: the prompt minus what the prefix cache already holds. */
+  readonly prefillTokens: number;
   readonly outputTokens: number;
   state: SeqState;
   arrivedAt: number;
@@ -35,10 +37,11 @@ export type Seq = HeapItem & {
   readonly onEnd: (seq: Seq) => void;
 };
 
-/** A sequence to submit: `outputTokens` must be at least 1. */
-export function newSeq(promptTokens: number, outputTokens: number, onEnd: (seq: Seq) => void): Seq {
+/** A sequence to submit: `outputTokens` must be at least 1; `prefillTokens` defaults to the whole prompt. */
+export function newSeq(promptTokens: number, outputTokens: number, onEnd: (seq: Seq) => void, prefillTokens = promptTokens): Seq {
   return {
     promptTokens,
+    prefillTokens: Math.max(0, Math.min(promptTokens, prefillTokens)),
     outputTokens: Math.max(1, outputTokens),
     state: "waiting",
     arrivedAt: NaN,
@@ -332,7 +335,7 @@ export class BatchScheduler {
       this.#start(w, te);
       w.heapKey = this.#step + w.outputTokens;
       this.#heap.push(w);
-      prefill += w.promptTokens;
+      prefill += w.prefillTokens;
       this.#fresh.push(w);
     }
     this.#dirtyK = Infinity;
