@@ -9,11 +9,6 @@ import { readJsonl, startMatrix, tempDir, until } from "./helpers/cli.ts";
 import { createFakeEngines, type FakeEngines } from "./helpers/fake-engines.ts";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.ts";
 
-/**
- * Needs `matrix run --nats` / `matrix agent` to hand the registry to their LLM resources (RunResources with a
- * RegistryWatch of the deployment's namespace). Set MATRIX_E2E_REGISTRY=1 to run it.
- */
-const WIRED = process.env.MATRIX_E2E_REGISTRY === "1";
 
 const NS = `e2e${process.pid}`;
 let nats: NatsServer;
@@ -24,7 +19,6 @@ let fakes: FakeEngines;
 let manager: ReturnType<typeof startMatrix> | undefined;
 
 beforeAll(async () => {
-  if (!WIRED) return;
   nats = await startNatsServer();
   nc = await connectNats(nats.url);
   watch = await RegistryWatch.start(await openRegistryBucket(nc, { namespace: NS }));
@@ -48,7 +42,6 @@ services:
 });
 
 afterAll(async () => {
-  if (!WIRED) return;
   if (manager !== undefined && manager.child.exitCode === null) {
     manager.child.kill("SIGTERM");
     await manager.result;
@@ -61,7 +54,7 @@ afterAll(async () => {
 });
 
 describe("services - coral over the registry", () => {
-  it.skipIf(!WIRED)("services - every task ends once and ok while one replica is killed mid-run", async () => {
+  it("services - every task ends once and ok while one replica is killed mid-run", async () => {
     const out = join(tmp.dir, "coral.jsonl");
     const llm = ["agent_a", "agent_b"].flatMap((r) => [`llm.${r}.service=llama8b`, `llm.${r}.backoff.initial_ms=20`]);
     const run = startMatrix(["run", "coral", "--nats", nats.url, "--namespace", NS, "--local-agents", "1", "-q", `output.path=${out}`, "dataset.limit=120", ...llm]);

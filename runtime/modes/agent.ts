@@ -8,6 +8,7 @@ import { sinkRow } from "../sink.ts";
 import type { RunSpec } from "../state/run-state.ts";
 import type { WorkflowDefinition } from "../workflow.ts";
 import { bindRun, type BoundRun } from "./binding.ts";
+import { RunResources } from "./resources.ts";
 import type { Deployment } from "./deployment.ts";
 
 export type AgentOptions = {
@@ -105,7 +106,9 @@ export class AgentWorker {
       if (!spec) return undefined;
       const wf = this.#opts.workflows.find((w) => w.name === spec.workflow);
       if (!wf) return undefined;
-      const bound: CachedRun = { ...bindRun(wf, spec, this.#opts.deployment.blobs, this.#opts.log), spec, usedAt: Date.now() };
+      const llms = spec.llm as unknown as Parameters<typeof RunResources.needsRegistry>[0];
+      const replicas = RunResources.needsRegistry(llms) ? await this.#opts.deployment.registry() : undefined;
+      const bound: CachedRun = { ...bindRun(wf, spec, this.#opts.deployment.blobs, this.#opts.log, replicas), spec, usedAt: Date.now() };
       this.#runs.set(run, bound);
       this.#opts.log.info("serving run", { run, workflow: spec.workflow });
       return bound;

@@ -5,14 +5,15 @@ import type { Logger } from "../log.ts";
 import type { BlobStore } from "../message/blobs.ts";
 import type { RunSpec } from "../state/run-state.ts";
 import type { WorkflowDefinition } from "../workflow.ts";
+import type { ReplicaDirectory } from "../../services/llm/mod.ts";
 import { RunResources } from "./resources.ts";
 
 /** The binding and the LLM resources behind it (closed with the run). */
 export type BoundRun = { binding: RunBinding; resources: RunResources };
 
 /** Binds a run for the host: its workflow and params, its LLM resources (embedded sim where no url), its blobs. */
-export function bindRun(wf: WorkflowDefinition, spec: RunSpec, blobs: BlobStore, log: Logger): BoundRun {
-  const resources = new RunResources(spec.llm as unknown as RunConfig["llm"], spec.sim as unknown as RunConfig["sim"], log);
+export function bindRun(wf: WorkflowDefinition, spec: RunSpec, blobs: BlobStore, log: Logger, replicas?: ReplicaDirectory): BoundRun {
+  const resources = new RunResources(spec.llm as unknown as RunConfig["llm"], spec.sim as unknown as RunConfig["sim"], log, replicas);
   const binding: RunBinding = {
     workflow: wf,
     params: spec.params,

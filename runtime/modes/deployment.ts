@@ -6,6 +6,8 @@ import type { Logger } from "../log.ts";
 import { NatsBlobStore } from "../message/blobs-nats.ts";
 import { ResultStream } from "../results/stream.ts";
 import { RunStateStore } from "../state/run-state.ts";
+import type { ReplicaDirectory } from "../../services/llm/mod.ts";
+import { watchRegistry, type RegistryWatch } from "../../services/registry/mod.ts";
 
 /** How a process joins a deployment (`--nats`, `--namespace`, `--replicas` and the bus's timing flags). */
 export type DeploymentOptions = {
@@ -40,6 +42,8 @@ export type Deployment = {
   readonly blobs: NatsBlobStore;
   readonly results: ResultStream;
   readonly state: RunStateStore;
+  /** The service registry of the namespace, watched from its first use on (for `llm.<name>.service`). */
+  registry(): Promise<ReplicaDirectory>;
   /** Closes the bus (draining its consumers), then the connection. Idempotent. */
   close(): Promise<void>;
 };
@@ -52,9 +56,20 @@ export async function openDeployment(opts: DeploymentOptions, name: string, log:
   const blobs = new NatsBlobStore(nc, ns);
   const results = new ResultStream(nc, ns);
   const state = new RunStateStore(nc, ns);
+  let watch: Promise<RegistryWatch> | undefined;
+  const registry = (): Promise<ReplicaDirectory> =>
+    (watch ??= watchRegistry(nc, { namespace: opts.namespace, log }).catch((err: unknown) => {
+      watch = undefined;
+      throw err;
+    }));
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      try {
+        if (watch) await (await watch).close();
+      } catch (err) {
+        log.warn("closing the registry watch failed", { error: String(err) });
+      }
       try {
         await bus.close();
       } catch (err) {
@@ -81,5 +96,5 @@ export async function openDeployment(opts: DeploymentOptions, name: string, log:
       await new Promise((r) => setTimeout(r, backoffDelay(attempt, { initial_ms: 200, max_ms: 3_000, multiplier: 2 })));
     }
   }
-  return { options: opts, nc, bus, blobs, results, state, close };
+  return { options: opts, nc, bus, blobs, results, state, registry, close };
 }

@@ -3,7 +3,7 @@ import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Envelope } from "../message/envelope.ts";
 import type { RoleLlm } from "../workflow.ts";
-import { createLlmResource, type LlmResource, type LlmResourceConfig, UsageMeter } from "../../services/llm/mod.ts";
+import { createLlmResource, type LlmResource, type LlmResourceConfig, type ReplicaDirectory, UsageMeter } from "../../services/llm/mod.ts";
 import { SimEngine, simTransport, type SimOptions } from "../../services/sim/mod.ts";
 
 export class RunResources {
@@ -13,10 +13,11 @@ export class RunResources {
 
   readonly log: Logger;
 
-  constructor(configs: Record<string, LlmResourceConfig>, simOptions: SimOptions, log: Logger) {
+  /** `replicas` resolves resources that name a `service` (the registry of a NATS deployment). */
+  constructor(configs: Record<string, LlmResourceConfig>, simOptions: SimOptions, log: Logger, replicas?: ReplicaDirectory) {
     this.log = log;
     for (const [name, cfg] of Object.entries(configs)) {
-      const embedded = cfg.urls.length === 0;
+      const embedded = cfg.urls.length === 0 && !cfg.service;
       if (embedded) this.#sim ??= new SimEngine(simOptions);
       this.#llms.set(
         name,
@@ -24,9 +25,15 @@ export class RunResources {
           log,
           meter: this.meter,
           ...(embedded ? { transport: simTransport(this.#sim!) } : {}),
+          ...(replicas ? { replicas } : {}),
         }),
       );
     }
+  }
+
+  /** True when a resource names a registered service (so the process needs the registry). */
+  static needsRegistry(configs: Record<string, LlmResourceConfig>): boolean {
+    return Object.values(configs).some((c) => Boolean(c.service));
   }
 
   /** The embedded simulated LLM, when any resource uses it. */
@@ -54,6 +61,7 @@ export class RunResources {
   }
 
   async close(): Promise<void> {
+    for (const llm of this.#llms.values()) await llm.close?.();
     await this.#sim?.close();
   }
 }
