@@ -1,6 +1,6 @@
 // The source: reads the dataset, expands trials, and admits first hops under max_concurrent_tasks.
 import type { AdmissionGate } from "./admission.ts";
-import { readDataset } from "./dataset.ts";
+import { readDataset, type DatasetItem } from "./dataset.ts";
 import { ensureError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { ENVELOPE_VERSION, SINK, type Envelope } from "./message/envelope.ts";
@@ -12,6 +12,8 @@ export type SourceOptions = {
   workflow: WorkflowDefinition;
   params: Record<string, unknown>;
   dataset: { path: string; limit: number | null; id_key: string };
+  /** Rows to read instead of the dataset file (inline tasks of a gateway job); `dataset.path` then only names them. */
+  items?: AsyncIterable<DatasetItem>;
   trials: number;
   seed: number;
   gate: AdmissionGate;
@@ -95,7 +97,7 @@ export async function runSource(opts: SourceOptions): Promise<SourceStats> {
 async function readSource(opts: SourceOptions, stats: SourceStats, publish: (msg: Envelope) => Promise<void>): Promise<void> {
   const wf = opts.workflow;
   const seenKeys = new Set<string>();
-  for await (const item of readDataset(opts.dataset.path, opts.dataset.limit)) {
+  for await (const item of opts.items ?? readDataset(opts.dataset.path, opts.dataset.limit)) {
     if (opts.signal?.aborted) break;
     let key = "row" in item ? rowKey(item.row, opts.dataset.id_key, item.line) : `L${item.line}`;
     if (seenKeys.has(key)) {

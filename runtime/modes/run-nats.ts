@@ -1,16 +1,13 @@
 // `matrix run --nats`: the source and the result writer of a run whose hops are served by agents anywhere.
 import { randomUUID } from "node:crypto";
-import { AdmissionGate } from "../admission.ts";
 import type { RunConfig } from "../config/schema.ts";
-import { publishHop } from "../host.ts";
-import type { StoredResult } from "../results/stream.ts";
-import { runSource } from "../source.ts";
 import { specFingerprint, specOf, type RunCounters } from "../state/run-state.ts";
 import { getWorkflow } from "../workflow.ts";
 import { AgentWorker } from "./agent.ts";
 import { sweepRunBlobs } from "./blob-sweep.ts";
 import { RunCollector, rowTokens, type RunSummary } from "./collector.ts";
 import { openDeployment, type DeploymentOptions } from "./deployment.ts";
+import { RunAdmission } from "./run-admission.ts";
 import { readRunFile, removeRunFile, writeRunFile } from "./run-file.ts";
 import type { RunHooks } from "./run.ts";
 
@@ -19,8 +16,6 @@ export type DistributedRunOptions = DeploymentOptions & {
   localAgents: number;
 };
 
-// First hops awaiting their stream ack at once: admission is not bound by one round trip per task.
-const PUBLISH_WINDOW = 256;
 const NO_RESULTS_WARNING_MS = 30_000;
 
 type RoleUsage = { prompt_tokens: number; completion_tokens: number; calls: number };
@@ -54,51 +49,44 @@ export async function runDistributed(config: RunConfig, hooks: RunHooks, dist: D
   }
   const run = spec.run;
 
-  const gate = new AdmissionGate(config.max_concurrent_tasks);
-  // Tasks admitted by this process whose result has not arrived; every result seen on the run's subject.
-  const admitted = new Set<string>();
-  const seen = new Set<string>();
   const tokens = { prompt: 0, completion: 0 };
   const usage: Record<string, RoleUsage> = {};
-  let admittedTotal = 0;
   let skipped = 0;
-  let sourceDone = false;
   let interrupted = false;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  const checkDone = () => {
-    if (sourceDone && admitted.size === 0) finish();
-  };
-  let caughtUp!: () => void;
-  const backlogRead = new Promise<void>((r) => (caughtUp = r));
-  let backlog = Number.POSITIVE_INFINITY;
-
-  let delivered = 0;
-  const onResult = (r: StoredResult | null) => {
-    delivered++;
-    if (delivered >= backlog) caughtUp();
-    if (!r) return;
-    lastResultAt = Date.now();
-    const { task, row } = r;
-    if (seen.has(task)) return;
-    seen.add(task);
-    if (!out.existing.has(task)) {
+  let followError: unknown;
+  const force = new AbortController();
+  const admission = new RunAdmission({
+    deployment: dep,
+    run,
+    workflow: wf,
+    config,
+    isDone: (task) => {
+      if (!out.existing.has(task)) return false;
+      skipped++;
+      return true;
+    },
+    onResult: ({ task, row }) => {
+      if (out.existing.has(task)) return;
       out.write(task, row);
       out.record(row);
       const t = rowTokens(row);
       tokens.prompt += t.prompt;
       tokens.completion += t.completion;
       addUsage(usage, row);
-    }
-    if (admitted.delete(task)) {
-      gate.release();
-      checkDone();
-    }
-  };
+    },
+    onFollowError: (err) => {
+      followError = err;
+      log.error("lost the results stream", { error: String(err) });
+      force.abort();
+    },
+    log,
+    signal: force.signal,
+  });
+  const { admitted, seen } = admission;
 
   const counters = (state: RunCounters["state"]): RunCounters => ({
     total: out.total,
-    admitted: admittedTotal,
+    admitted: admission.admittedTotal,
     results: seen.size,
     in_flight: admitted.size,
     updated_at: Date.now(),
@@ -113,93 +101,52 @@ export async function runDistributed(config: RunConfig, hooks: RunHooks, dist: D
       .finally(() => (saving = undefined));
   };
 
-  const force = new AbortController();
   hooks.force?.addEventListener("abort", () => force.abort(), { once: true });
   const onDrain = () => {
     interrupted = true;
     log.info("draining: no new tasks; waiting for those in flight (signal again to stop now; the same command resumes)", { in_flight: admitted.size });
-    gate.close();
+    admission.close();
   };
   hooks.drain?.addEventListener("abort", onDrain, { once: true });
   force.signal.addEventListener(
     "abort",
     () => {
       interrupted = true;
-      gate.close();
-      finish();
+      admission.close();
+      admission.finishNow();
     },
     { once: true },
   );
 
   const workers: AgentWorker[] = [];
-  let stopFollowing: (() => Promise<void>) | undefined;
-  let followError: unknown;
   const ticker = hooks.onProgress ? setInterval(() => hooks.onProgress!(out.progress(admitted.size, tokens)), config.progress.interval_ms) : undefined;
-  let lastResultAt = Date.now();
   const watch = setInterval(() => {
     saveCounters("running");
     // Nothing comes back while tasks wait: most likely no agent serves this workflow (or its sink).
-    if (admitted.size > 0 && Date.now() - lastResultAt > NO_RESULTS_WARNING_MS) {
+    if (admitted.size > 0 && Date.now() - admission.lastResultAt > NO_RESULTS_WARNING_MS) {
       log.warn(`no rows for ${NO_RESULTS_WARNING_MS / 1000} s with tasks in flight: is a \`matrix agent --nats\` serving this workflow?`, {
         workflow: wf.name,
         in_flight: admitted.size,
         namespace: dist.namespace,
       });
-      lastResultAt = Date.now();
+      admission.lastResultAt = Date.now();
     }
   }, 1_000);
   try {
     writeRunFile(config.output.path, { run, namespace: dist.namespace, workflow: wf.name, fingerprint, created_at: new Date().toISOString() });
     await dep.state.putSpec(spec);
     // Results already stored for this run (a resumed run) are read before the source decides what is done.
-    backlog = await dep.results.count(run);
-    if (backlog === 0) caughtUp();
-    stopFollowing = dep.results.follow(run, onResult, (err) => {
-      followError = err;
-      log.error("lost the results stream", { error: String(err) });
-      force.abort();
-    });
-    await Promise.race([backlogRead, finished]);
+    await admission.catchUp();
     if (seen.size > 0) log.info("results already stored for this run", { results: seen.size });
 
     for (let i = 0; i < dist.localAgents; i++) {
       workers.push(new AgentWorker({ deployment: dep, workflows: [wf], concurrency: config.max_concurrent_tasks, log }));
     }
     hooks.onStart?.(out.progress(0, tokens));
-    const stats = await runSource({
-      run,
-      workflow: wf,
-      params: config.params,
-      dataset: config.dataset,
-      trials: config.trials,
-      seed: config.seed,
-      gate,
-      isDone: (task) => {
-        if (out.existing.has(task)) {
-          skipped++;
-          return true;
-        }
-        return seen.has(task);
-      },
-      publish: async (msg) => {
-        // Its result may have arrived while the source waited for a slot (a hop of the killed run finishing).
-        if (seen.has(msg.task)) {
-          gate.release();
-          return;
-        }
-        admitted.add(msg.task);
-        admittedTotal++;
-        await publishHop(dep.bus, msg, dep.blobs, config.offload_threshold_bytes);
-      },
-      log,
-      signal: force.signal,
-      publishWindow: PUBLISH_WINDOW,
-    });
+    const stats = await admission.admit();
     out.counts.skipped = skipped;
     log.debug("source done", { admitted: stats.admitted, skipped });
-    sourceDone = true;
-    checkDone();
-    await finished;
+    await admission.finished;
   } finally {
     if (ticker) clearInterval(ticker);
     clearInterval(watch);
@@ -209,7 +156,7 @@ export async function runDistributed(config: RunConfig, hooks: RunHooks, dist: D
       await w.drain();
       await w.close();
     }
-    await stopFollowing?.();
+    await admission.stop();
     await out.writer.close();
     await saving;
   }
