@@ -90,7 +90,7 @@ describe("sim cli", () => {
     const child = spawn(process.execPath, [BIN, "sim-llm", "--set", "nope=1"], { stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    const code = await new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)));
     expect(code).toBe(2);
     expect(err.trim().split("\n")).toHaveLength(1);
     expect(err).toMatch(/^matrix sim-llm: sim option nope: unknown option/);

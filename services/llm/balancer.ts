@@ -120,6 +120,15 @@ export class Balancer {
   tryPick(key?: string, avoid?: ReadonlySet<string>): string | undefined {
     if (this.#replicas.size === 0) return undefined;
     const now = this.#now();
+    if (this.#replicas.size === 1) {
+      // One replica (the common single-endpoint case): no candidate lists to build.
+      const only = this.#replicas.values().next().value!;
+      if (this.#usable(only, now) && !this.#saturated(only)) {
+        if (only.failures >= this.#ejectAfter) only.probing = true;
+        only.outstanding++;
+        return only.url;
+      }
+    }
     const all = [...this.#replicas.values()];
     const usable = all.filter((r) => this.#usable(r, now));
     const open = usable.filter((r) => !this.#saturated(r));

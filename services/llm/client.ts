@@ -93,7 +93,7 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
   };
 
   /** A replica with room for one more request; waits while all are saturated, or up to `replica_wait` while none exists. */
-  async function acquire(key: string | undefined, avoid: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<string | undefined> {
+  async function acquire(key: string | undefined, avoid: ReadonlySet<string> | undefined, signal: AbortSignal | undefined): Promise<string | undefined> {
     const deadline = Date.now() + replicaWaitMs;
     for (;;) {
       const url = balancer.tryPick(key, avoid);
@@ -151,11 +151,13 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
     let json: unknown;
     let retryAfter: string | null;
     try {
-      // Raced against the signal so that a transport which ignores it still cannot outlive a timeout or abort.
-      const res = await raceAbort(transport.post({ url: `${url}/chat/completions`, body, headers, signal: ctl.signal }), ctl.signal);
+      // Raced against the signal so that a transport which ignores it still cannot outlive a timeout or abort
+      // (transports that honour their signal skip the race: two promises and a listener less per call).
+      const posted = transport.post({ url: `${url}/chat/completions`, body, headers, signal: ctl.signal });
+      const res = transport.honorsSignal === true ? await posted : await raceAbort(posted, ctl.signal);
       status = res.status;
       retryAfter = res.header("retry-after");
-      json = await raceAbort(res.json(), ctl.signal);
+      json = transport.honorsSignal === true ? await res.json() : await raceAbort(res.json(), ctl.signal);
     } catch (err) {
       if (signal?.aborted) throw aborted(signal);
       const error = timedOut
@@ -198,7 +200,7 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
       const redact = (s: string) => (secret === undefined ? s : s.split(secret).join("***"));
       const body = buildChatBody(config, call);
       const modelFixed = !config.model_from_registry || config.extra_body.model !== undefined || call.extra_body?.model !== undefined;
-      let avoid = new Set<string>();
+      let avoid: Set<string> | undefined;
       let last: Failure | undefined;
       for (;;) {
         if (last !== undefined) {
@@ -262,6 +264,7 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
         last = result.failure;
         const tooLong = (last.retryAfterMs ?? 0) > MAX_IN_PROCESS_RETRY_AFTER_MS;
         if (attempts > config.max_retries || tooLong) break;
+        avoid ??= new Set<string>();
         avoid.add(url);
         // Once every URL has failed, steer away from the last one only.
         if (avoid.size >= balancer.urls.length) avoid = new Set([url]);

@@ -18,10 +18,14 @@ export type TransportRequest = {
 
 export interface Transport {
   post(req: TransportRequest): Promise<TransportResponse>;
+  /** True when `post` and `json()` settle promptly once `req.signal` aborts, so the client need not race them. */
+  readonly honorsSignal?: boolean;
 }
 
 /** HTTP transport over the runtime's fetch. */
 export const httpTransport: Transport = {
+  // fetch rejects, and its body read stops, when the request's signal aborts.
+  honorsSignal: true,
   async post(req) {
     const res = await fetch(req.url, {
       method: "POST",

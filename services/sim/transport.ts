@@ -19,6 +19,8 @@ export function routeOfUrl(url: string): SimRoute | undefined {
  */
 export function simTransport(engine: SimEngine): Transport {
   return {
+    // engine.handle rejects as soon as the request's signal aborts.
+    honorsSignal: true,
     async post(req): Promise<TransportResponse> {
       const route = routeOfUrl(req.url);
       const res =
@@ -26,11 +28,15 @@ export function simTransport(engine: SimEngine): Transport {
           ? { kind: "json" as const, ...apiError(404, "not_found", `no route for ${req.url}`) }
           : await engine.handle(route, req.body, { signal: req.signal, allowStream: false });
       if (res.kind !== "json") throw new Error("simulated LLM answered a stream in-process");
-      const headers = new Map(Object.entries(res.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const headers = res.headers;
       const body = res.body;
       return {
         status: res.status,
-        header: (name) => headers.get(name.toLowerCase()) ?? null,
+        header: (name) => {
+          const wanted = name.toLowerCase();
+          for (const k in headers) if (k.toLowerCase() === wanted) return headers[k] ?? null;
+          return null;
+        },
         json: async () => body,
       };
     },
