@@ -18,7 +18,8 @@ export class RunResources {
     this.log = log;
     for (const [name, cfg] of Object.entries(configs)) {
       const embedded = cfg.urls.length === 0 && !cfg.service;
-      if (embedded) this.#sim ??= new SimEngine(simOptions);
+      // Nobody scrapes an embedded engine's Prometheus metrics; the run reads its stats() instead.
+      if (embedded) this.#sim ??= new SimEngine(simOptions, { metrics: false });
       this.#llms.set(
         name,
         createLlmResource(cfg, {

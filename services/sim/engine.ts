@@ -97,18 +97,20 @@ export class SimEngine {
   /**
    * @param deps.scripts replaces the built-in scripts (first match wins; keep a catch-all last).
    * @param deps.clock drives the timing model (tests use a manual clock; default performance.now/setTimeout).
+   * @param deps.metrics false for an engine no one scrapes (embedded in a run): Prometheus recording is skipped.
    */
-  constructor(options: SimOptions, deps: { scripts?: readonly Script[]; clock?: SchedulerClock } = {}) {
+  constructor(options: SimOptions, deps: { scripts?: readonly Script[]; clock?: SchedulerClock; metrics?: boolean } = {}) {
     this.options = options;
     this.#scheduler = new BatchScheduler(options, deps.clock);
     this.#scripts = deps.scripts ?? SCRIPTS;
     // Faults follow the order of arrival (not the content), so a retried request can pass.
     this.#faults = seededRandom(mixSeeds(options.seed, 0xfa17));
     this.#prefix = options.prefix_cache ? new PrefixCache(options.prefix_cache_tokens) : undefined;
-    this.metrics = new SimMetrics(options.model, {
-      running: () => this.#scheduler.running,
-      waiting: () => this.#scheduler.waiting,
-    });
+    this.metrics = new SimMetrics(
+      options.model,
+      { running: () => this.#scheduler.running, waiting: () => this.#scheduler.waiting },
+      deps.metrics ?? true,
+    );
   }
 
   /** Serves one generation request; `body` is the parsed JSON (undefined when the body was not JSON). */

@@ -24,9 +24,12 @@ export class SimMetrics {
   readonly #model: string;
   readonly #cacheQueries: Counter.Internal;
   readonly #cacheHits: Counter.Internal;
+  /** False for an engine nobody scrapes (embedded in a run): recording is skipped, the exposition stays empty. */
+  readonly #on: boolean;
 
-  constructor(model: string, source: MetricsSource) {
+  constructor(model: string, source: MetricsSource, enabled = true) {
     this.#model = model;
+    this.#on = enabled;
     const registers = [this.registry];
     const labels = { model_name: model };
     new Gauge({
@@ -98,6 +101,7 @@ export class SimMetrics {
 
   /** A request completed with these token counts and simulated timings (seconds). */
   finished(promptTokens: number, completionTokens: number, finishReason: string, e2eS: number, ttftS: number, queueS: number): void {
+    if (!this.#on) return;
     this.#prompt.inc(promptTokens);
     this.#generation.inc(completionTokens);
     this.#success.inc({ model_name: this.#model, finished_reason: finishReason });
@@ -108,12 +112,14 @@ export class SimMetrics {
 
   /** A prompt was looked up in the prefix cache (counts in tokens, as vLLM's). */
   prefixCache(queryTokens: number, hitTokens: number): void {
+    if (!this.#on) return;
     this.#cacheQueries.inc(queryTokens);
     this.#cacheHits.inc(hitTokens);
   }
 
   /** A request was answered with an error status. */
   failed(status: number): void {
+    if (!this.#on) return;
     this.#errors.inc({ model_name: this.#model, status: String(status) });
   }
 
