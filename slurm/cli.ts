@@ -6,6 +6,8 @@ import { loadDeployment } from "./deploy.ts";
 import { deploymentDown } from "./down.ts";
 import { logPath, readLog } from "./logs.ts";
 import { requireRecord } from "./record.ts";
+import { runFiles } from "./render.ts";
+import { shellQuote } from "./sbatch-header.ts";
 import { deploymentStatus, formatStatus } from "./status.ts";
 import { deploymentUp, writeScripts } from "./up.ts";
 
@@ -58,6 +60,10 @@ export async function slurmCommand(argv: string[]): Promise<number> {
       const record = await deploymentUp(d);
       for (const j of record.jobs) out(`submitted ${j.group} (${j.kind}, ${j.tasks} task${j.tasks === 1 ? "" : "s"}): job ${j.job_id}`);
       out(`run directory: ${d.runDir}`);
+      if (d.gateway) {
+        const token = d.gateway.generateTokens ? `export MATRIX_TOKEN=$(cat ${shellQuote(d.gateway.tokensFile)})` : `tokens in ${d.gateway.tokensFile}`;
+        out(`gateway: export MATRIX_GATEWAY=$(cat ${shellQuote(runFiles(d.runDir).gatewayUrl)}) once it listens; ${token}`);
+      }
       return 0;
     }
     case "status": {

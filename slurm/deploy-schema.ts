@@ -90,7 +90,19 @@ export const AgentGroupInput = v.strictObject({
 });
 export type AgentGroupInput = v.InferOutput<typeof AgentGroupInput>;
 
-export const GatewayInput = v.strictObject({ port: v.optional(Port), ...Resources });
+/** The HTTP gateway: reachable from other nodes, guarded by bearer tokens. */
+export const GatewayInput = v.strictObject({
+  port: v.optional(Port),
+  /** Address to bind; default `0.0.0.0` (every interface, so clients on other nodes reach it). */
+  host: v.optional(NonEmpty),
+  /** Host name written to `gateway.url`; default `$(hostname)` on the node. */
+  advertise: v.optional(NonEmpty),
+  /** Bearer tokens (`<token> [workflow,...]` per line, mode 0600); default `<run_dir>/gateway.tokens`, created by `up`. */
+  tokens_file: v.optional(NonEmpty),
+  /** Directories job datasets may be read from (`--allowed-root`); default none: inline tasks only. */
+  allowed_roots: v.optional(v.array(NonEmpty)),
+  ...Resources,
+});
 export type GatewayInput = v.InferOutput<typeof GatewayInput>;
 
 /** The whole `deploy.yaml`. */

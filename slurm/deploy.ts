@@ -6,6 +6,7 @@ import { parseDocument } from "yaml";
 import { formatIssues } from "../runtime/config/load.ts";
 import { ConfigError } from "../runtime/errors.ts";
 import { DeploymentInput, type ResourcesInput } from "./deploy-schema.ts";
+import { runFiles } from "./render.ts";
 
 /** Scheduling of one job group, defaults applied. */
 export type Resources = {
@@ -46,7 +47,17 @@ export type AgentGroup = {
   requeue: boolean;
   resources: Resources;
 };
-export type GatewayPlan = { port: number; resources: Resources };
+export type GatewayPlan = {
+  port: number;
+  host: string;
+  advertise: string | undefined;
+  /** Absolute path of the bearer tokens file the gateway reads. */
+  tokensFile: string;
+  /** True when `up` creates the tokens file (no `tokens_file` in deploy.yaml). */
+  generateTokens: boolean;
+  allowedRoots: string[];
+  resources: Resources;
+};
 
 /** A deployment ready to render: everything filled in, paths absolute. */
 export type Deployment = {
@@ -139,8 +150,20 @@ export function compileDeployment(tree: unknown, opts: { source: string; baseDir
         resources: resources(g, defaults),
       };
     }),
-    gateway: d.gateway ? { port: d.gateway.port ?? 8080, resources: resources(d.gateway, defaults) } : undefined,
+    gateway: undefined,
   };
+  if (d.gateway) {
+    const g = d.gateway;
+    deployment.gateway = {
+      port: g.port ?? 8080,
+      host: g.host ?? "0.0.0.0",
+      advertise: g.advertise,
+      tokensFile: g.tokens_file === undefined ? runFiles(deployment.runDir).gatewayTokens : abs(g.tokens_file),
+      generateTokens: g.tokens_file === undefined,
+      allowedRoots: (g.allowed_roots ?? []).map(abs),
+      resources: resources(g, defaults),
+    };
+  }
   if (opts.checkFiles) checkFiles(deployment);
   return deployment;
 }
@@ -153,6 +176,7 @@ function checkFiles(d: Deployment): void {
   } catch {
     throw new ConfigError(`${file}: key "binary": ${d.binary} is not an executable file (build it with npm run build:binary and copy dist/ to the shared filesystem)`);
   }
+  if (d.gateway && !d.gateway.generateTokens) checkTokensFile(file, d.gateway.tokensFile);
   for (const g of d.serviceManagers) {
     try {
       accessSync(g.config, constants.R_OK);
@@ -160,6 +184,18 @@ function checkFiles(d: Deployment): void {
       throw new ConfigError(`${file}: key "service_managers.${g.name}.config": cannot read ${g.config}`);
     }
   }
+}
+
+/** A tokens file given in deploy.yaml must be readable, and readable by its owner only: it holds the gateway's secrets. */
+function checkTokensFile(file: string, path: string): void {
+  let mode: number;
+  try {
+    accessSync(path, constants.R_OK);
+    mode = statSync(path).mode;
+  } catch {
+    throw new ConfigError(`${file}: key "gateway.tokens_file": cannot read ${path}`);
+  }
+  if ((mode & 0o077) !== 0) throw new ConfigError(`${file}: key "gateway.tokens_file": ${path} is readable by other users (chmod 600 it)`);
 }
 
 /**

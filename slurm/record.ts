@@ -20,6 +20,8 @@ export const RunRecord = v.object({
   submitted_at: v.string(),
   /** NATS as deployed: started here (monitoring port known) or an existing URL. */
   nats: v.object({ started: v.boolean(), url: v.optional(v.string()), http_port: v.optional(v.number()) }),
+  /** The gateway's tokens file, when the deployment has a gateway (its URL is in `gateway.url` once it listens). */
+  gateway: v.optional(v.object({ tokens_file: v.string() })),
   jobs: v.array(SubmittedJob),
   cancelled_at: v.optional(v.string()),
 });

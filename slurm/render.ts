@@ -23,6 +23,7 @@ export type RenderedJob = {
 export const runFiles = (runDir: string) => ({
   natsUrl: join(runDir, "nats.url"),
   gatewayUrl: join(runDir, "gateway.url"),
+  gatewayTokens: join(runDir, "gateway.tokens"),
   jobs: join(runDir, "jobs.json"),
   logDir: (group: string) => join(runDir, "logs", group),
   log: (group: string, index: number) => join(runDir, "logs", group, `${index}.log`),
@@ -195,23 +196,37 @@ function agentJob(d: Deployment, g: AgentGroup): RenderedJob {
 function gatewayJob(d: Deployment, g: GatewayPlan): RenderedJob {
   const files = runFiles(d.runDir);
   const header = sbatchHeader({ jobName: `${d.name}.gateway`, array: undefined, output: files.log("gateway", 0) }, g.resources);
+  const args = [`--namespace ${shellQuote(d.namespace)}`];
+  // The gateway's job records and results live in buckets and streams replicated like the agents' ones.
+  if (d.nats.kind === "start" && d.nats.servers > 1) args.push(`--replicas ${d.nats.servers}`);
+  args.push(`--host ${shellQuote(g.host)}`, '--port "$PORT"', '--tokens-file "$TOKENS_FILE"');
+  for (const root of g.allowedRoots) args.push(`--allowed-root ${shellQuote(root)}`);
   const body = [
     ...waitForNats(d),
     "",
     ...WAIT_FOR_PORT,
     "",
     `PORT=${g.port}`,
-    'HOST=$(hostname)',
-    'rm -f "$RUN_DIR/gateway.url"',
-    '"$MATRIX" gateway --nats "$NATS_URL" --port "$PORT" &',
+    `HOST=${g.advertise === undefined ? "$(hostname)" : shellQuote(g.advertise)}`,
+    `TOKENS_FILE=${shellQuote(g.tokensFile)}`,
+    'URL_FILE="$RUN_DIR/gateway.url"',
+    'rm -f "$URL_FILE"',
+    "# Clients on other nodes reach it, so every request but /healthz needs a bearer token from TOKENS_FILE.",
+    ...(g.generateTokens ? ['# matrix slurm up wrote one random token there (mode 0600): export MATRIX_TOKEN=$(cat "$TOKENS_FILE")'] : []),
+    `"$MATRIX" gateway --nats "$NATS_URL" ${args.join(" ")} &`,
     "GATEWAY=$!",
+    "# scancel sends TERM to this shell: pass it on (the gateway hands its jobs back), then remove the URL.",
     'trap \'kill -TERM "$GATEWAY" 2>/dev/null\' TERM INT',
     'wait_for_port "$HOST" "$PORT" "$GATEWAY"',
-    'echo "http://$HOST:$PORT" > "$RUN_DIR/gateway.url"',
+    'echo "http://$HOST:$PORT" > "$URL_FILE.tmp" && mv "$URL_FILE.tmp" "$URL_FILE"',
+    'echo "matrix: gateway listening at $(cat "$URL_FILE")"',
     'while kill -0 "$GATEWAY" 2>/dev/null; do wait "$GATEWAY"; done',
-    'rm -f "$RUN_DIR/gateway.url"',
+    'rm -f "$URL_FILE"',
   ];
-  const comment = [`matrix deployment "${d.name}": the HTTP gateway (job submission, status, results); its URL goes to $RUN_DIR/gateway.url.`];
+  const comment = [
+    `matrix deployment "${d.name}": the HTTP gateway (job submission, status, results) on ${g.host}:${g.port} with bearer tokens;`,
+    "its URL goes to $RUN_DIR/gateway.url once it accepts connections.",
+  ];
   return { group: "gateway", kind: "gateway", script: files.script("gateway"), text: script(comment, header, body, d, preludeLines(g.resources)), tasks: 1, afterNats: true };
 }
 

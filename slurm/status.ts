@@ -12,7 +12,10 @@ export type GroupStatus = SubmittedJob & StateCounts;
 /** What NATS knows: replicas in the service registry (per service) and agent connections; undefined fields when not asked or unreachable. */
 export type NatsStatus = { url: string | undefined; reachable: boolean; replicas: Record<string, number>; agents: number | undefined; error: string | undefined };
 
-export type DeploymentStatus = { deployment: string; groups: GroupStatus[]; nats: NatsStatus };
+/** The gateway as clients see it: its URL once it listens, whether `/healthz` answers, where its token is. */
+export type GatewayStatus = { url: string | undefined; healthy: boolean; tokens_file: string };
+
+export type DeploymentStatus = { deployment: string; groups: GroupStatus[]; nats: NatsStatus; gateway: GatewayStatus | undefined };
 
 /** The URL clients use now: the discovered file when NATS runs as a job, else the configured URL. */
 export function natsUrlOf(runDir: string, record: RunRecord): string | undefined {
@@ -71,6 +74,22 @@ async function agentConnections(url: string, httpPort: number): Promise<number |
   return total;
 }
 
+/** Reads `gateway.url` (written by the gateway job once it listens) and asks its `/healthz`, which needs no token. */
+async function gatewayStatus(runDir: string, record: RunRecord): Promise<GatewayStatus | undefined> {
+  if (!record.gateway) return undefined;
+  const file = runFiles(runDir).gatewayUrl;
+  const url = existsSync(file) ? readFileSync(file, "utf8").trim() || undefined : undefined;
+  let healthy = false;
+  if (url !== undefined) {
+    try {
+      healthy = (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
+    } catch {
+      // not listening (any more)
+    }
+  }
+  return { url, healthy, tokens_file: record.gateway.tokens_file };
+}
+
 /** Collects the status of every recorded group. */
 export async function deploymentStatus(runDir: string, record: RunRecord, opts: SchedulerOptions & { nats?: boolean } = {}): Promise<DeploymentStatus> {
   const live = await queuedTasks(record.jobs.map((j) => j.job_id), opts);
@@ -82,7 +101,7 @@ export async function deploymentStatus(runDir: string, record: RunRecord, opts: 
   }
   const url = natsUrlOf(runDir, record);
   const nats = opts.nats === false ? { url, reachable: false, replicas: {}, agents: undefined, error: "not asked" } : await natsStatus(url, record);
-  return { deployment: record.deployment, groups, nats };
+  return { deployment: record.deployment, groups, nats, gateway: await gatewayStatus(runDir, record) };
 }
 
 /** Renders the status as an aligned table and a NATS line. */
@@ -98,5 +117,7 @@ export function formatStatus(s: DeploymentStatus, runDir: string): string {
     const reps = Object.entries(n.replicas).map(([svc, c]) => `${svc} ${c}`).join(", ") || "none";
     out.push(`nats: ${n.url} reachable; replicas registered: ${reps}; agent connections: ${n.agents ?? "unknown"}`);
   }
+  const g = s.gateway;
+  if (g) out.push(`gateway: ${g.url ?? "-"} ${g.url === undefined ? "not listening yet" : g.healthy ? "healthy" : "not answering"}; bearer tokens in ${g.tokens_file}`);
   return out.join("\n");
 }

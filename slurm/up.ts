@@ -2,15 +2,20 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { ConfigError, ensureError } from "../runtime/errors.ts";
 import type { Deployment } from "./deploy.ts";
+import { ensureGatewayTokens } from "./gateway-tokens.ts";
 import { readRecord, writeRecord, type RunRecord } from "./record.ts";
 import { renderDeployment, runFiles, type RenderedJob } from "./render.ts";
 import { cancelJobs, queuedTasks, submitScript, type SchedulerOptions } from "./scheduler.ts";
 
-/** Writes every script (and the log directories) into the run directory; returns them in submission order. */
+/**
+ * Writes every script (and the log directories) into the run directory, and the gateway's token file when `up` owns
+ * it; returns the jobs in submission order.
+ */
 export function writeScripts(d: Deployment): RenderedJob[] {
   const jobs = renderDeployment(d);
   const files = runFiles(d.runDir);
   mkdirSync(d.runDir, { recursive: true });
+  if (d.gateway) ensureGatewayTokens(d.gateway);
   for (const j of jobs) {
     mkdirSync(files.logDir(j.group), { recursive: true });
     writeFileSync(j.script, j.text, { mode: 0o755 });
@@ -41,6 +46,7 @@ export async function deploymentUp(d: Deployment, opts: SchedulerOptions = {}): 
     namespace: d.namespace,
     submitted_at: new Date().toISOString(),
     nats: d.nats.kind === "start" ? { started: true, http_port: d.nats.httpPort } : { started: false, url: d.nats.url },
+    ...(d.gateway ? { gateway: { tokens_file: d.gateway.tokensFile } } : {}),
     jobs: [],
   };
   let natsJob: number | undefined;

@@ -1,5 +1,5 @@
 // The single binary: built with `bun build --compile`, it runs every command with no Node and no node_modules.
-import { writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBinary, installCopy, signalInside, withoutNode, type BuiltBinary } from "./helpers/binary.ts";
@@ -46,6 +46,19 @@ describe("binary", () => {
     const out = readJsonl(join(c.dir, "out.jsonl"));
     expect(out.map((x) => x.id).sort()).toEqual(["r0", "r1", "r2", "r3", "r4"]);
     expect(out.every((x) => x.status === "ok")).toBe(true);
+  });
+
+  it("binary - run coral reads its built-in sample from inside the binary, without dataset.path", async () => {
+    const c = copy(true);
+    const r = await withoutNode(c.exe, ["run", "coral", "dataset.limit=5", "output.path=out.jsonl", "sim.time_scale=200", "progress.mode=off"], c.dir, { reject: false });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const out = readJsonl(join(c.dir, "out.jsonl"));
+    expect(out.map((x) => x.id).sort()).toEqual(["coral-0001", "coral-0002", "coral-0003", "coral-0004", "coral-0005"]);
+    // Copied out once into the user's cache (HOME is the copy's directory here), readable by the owner only.
+    const cached = readdirSync(join(c.dir, ".cache/matrix/samples"));
+    expect(cached).toEqual([expect.stringMatching(/^coral-sample-\w+\.jsonl$/)]);
+    expect(statSync(join(c.dir, ".cache/matrix/samples", cached[0]!)).mode & 0o777).toBe(0o600);
   });
 
   it("binary - sim-llm serves a chat completion, exits 0 on SIGTERM", async () => {

@@ -1,9 +1,9 @@
 // Unit tests of deploy.yaml: compiled defaults, and one-line errors naming the key before anything is submitted.
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, statSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../runtime/errors.ts";
-import { compileDeployment, loadDeployment } from "../slurm/mod.ts";
+import { compileDeployment, loadDeployment, writeScripts } from "../slurm/mod.ts";
 import { tempDir } from "./helpers/cli.ts";
 
 const base = { binary: "/shared/matrix", nats: { start: true }, agents: { a: { workflows: ["coral"], array: 2 } } };
@@ -56,7 +56,27 @@ describe("slurm deploy file", () => {
     expect(() => loadDeployment(file)).toThrow(/key "service_managers\.llm\.config": cannot read .*services\.yaml/);
     writeFileSync(join(tmp.dir, "services.yaml"), "services: []\n");
     expect(loadDeployment(file).runDir).toBe(join(tmp.dir, "matrix-run"));
+    writeFileSync(file, "binary: ./matrix\nnats: { start: true }\ngateway: { tokens_file: tokens.txt }\n");
+    expect(() => loadDeployment(file)).toThrow(/key "gateway\.tokens_file": cannot read .*tokens\.txt/);
+    writeFileSync(join(tmp.dir, "tokens.txt"), "s3cret-token-1\n", { mode: 0o644 });
+    chmodSync(join(tmp.dir, "tokens.txt"), 0o644);
+    expect(() => loadDeployment(file)).toThrow(/key "gateway\.tokens_file": .*tokens\.txt is readable by other users \(chmod 600 it\)/);
+    chmodSync(join(tmp.dir, "tokens.txt"), 0o600);
+    expect(loadDeployment(file).gateway).toMatchObject({ tokensFile: join(tmp.dir, "tokens.txt"), generateTokens: false });
     writeFileSync(file, "binary: ./matrix\nnats: [oops\n");
     expect(() => loadDeployment(file)).toThrow(/^deploy\.yaml(:\d+)?: invalid YAML/);
+  });
+
+  it("deploy - a gateway binds every interface; without tokens_file the scripts' writer creates one random token, mode 0600, kept across rewrites", () => {
+    const runDir = join(tmp.dir, "gw-run");
+    const d = compileDeployment({ ...base, run_dir: runDir, gateway: {} }, { source: join(tmp.dir, "deploy.yaml"), baseDir: tmp.dir });
+    expect(d.gateway).toMatchObject({ port: 8080, host: "0.0.0.0", advertise: undefined, tokensFile: join(runDir, "gateway.tokens"), generateTokens: true, allowedRoots: [] });
+    writeScripts(d);
+    const tokens = join(runDir, "gateway.tokens");
+    const token = readFileSync(tokens, "utf8");
+    expect(token).toMatch(/^[\w-]{43}\n$/);
+    expect(statSync(tokens).mode & 0o777).toBe(0o600);
+    writeScripts(d);
+    expect(readFileSync(tokens, "utf8")).toBe(token);
   });
 });

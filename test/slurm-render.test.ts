@@ -50,4 +50,16 @@ describe("slurm render", () => {
     expect(jobs[0]!.text).not.toContain("scontrol requeue");
     expect(jobs[0]!.text).toContain("export HF_HOME='/shared/hf cache'\nmodule load x\n");
   });
+
+  it("render - the gateway binds the given host with a tokens file and allowed roots, and writes its advertised URL", () => {
+    const d = compileDeployment(
+      { binary: "/b/matrix", run_dir: "/r", namespace: "ns1", nats: { start: true }, gateway: { port: 9000, host: "10.1.2.3", advertise: "gw-node.ib", tokens_file: "/etc/matrix/tokens", allowed_roots: ["/data"] } },
+      { source: "deploy.yaml", baseDir: "/" },
+    );
+    const gw = renderDeployment(d).find((j) => j.kind === "gateway")!;
+    expect(gw.text).toContain('"$MATRIX" gateway --nats "$NATS_URL" --namespace ns1 --host 10.1.2.3 --port "$PORT" --tokens-file "$TOKENS_FILE" --allowed-root /data &');
+    expect(gw.text).toContain("PORT=9000\nHOST=gw-node.ib\nTOKENS_FILE=/etc/matrix/tokens\n");
+    expect(gw.text).not.toContain("matrix slurm up wrote one random token");
+    expect(gw.text).toContain('echo "http://$HOST:$PORT" > "$URL_FILE.tmp" && mv "$URL_FILE.tmp" "$URL_FILE"');
+  });
 });

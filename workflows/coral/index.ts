@@ -1,5 +1,5 @@
 // Coral: two peer agents discuss a multiple-choice question turn by turn until they agree or run out of turns.
-import { fileURLToPath } from "node:url";
+import { samplePath } from "../samples/paths.ts";
 import { SINK, type Envelope } from "../../runtime/message/envelope.ts";
 import type { OutputRow, Role, RoleContext, WorkflowDefinition } from "../../runtime/workflow.ts";
 import { lastTurnOf, llmTurn, tokenTotals, turnText } from "../turns.ts";
@@ -68,7 +68,12 @@ export const coral: WorkflowDefinition<CoralParams> = {
   },
   params: CoralParams,
   defaults: {
-    dataset: { path: fileURLToPath(new URL("./sample.jsonl", import.meta.url)) },
+    // A getter: the single binary copies its embedded sample out only when a run uses it.
+    dataset: {
+      get path() {
+        return samplePath("coral", new URL("./sample.jsonl", import.meta.url));
+      },
+    },
     output: { path: "out/coral.jsonl" },
     max_concurrent_tasks: 256,
     llm: {

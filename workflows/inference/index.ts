@@ -1,5 +1,5 @@
 // Batch inference: one LLM call per dataset row, through the same runtime as the multi-agent workflows.
-import { fileURLToPath } from "node:url";
+import { samplePath } from "../samples/paths.ts";
 import { SINK } from "../../runtime/message/envelope.ts";
 import type { OutputRow, WorkflowDefinition } from "../../runtime/workflow.ts";
 import { lastTurnOf, llmTurn } from "../turns.ts";
@@ -31,7 +31,12 @@ export const inference: WorkflowDefinition<InferenceParams> = {
   },
   params: InferenceParams,
   defaults: {
-    dataset: { path: fileURLToPath(new URL("./sample.jsonl", import.meta.url)) },
+    // A getter: the single binary copies its embedded sample out only when a run uses it.
+    dataset: {
+      get path() {
+        return samplePath("inference", new URL("./sample.jsonl", import.meta.url));
+      },
+    },
     output: { path: "out/inference.jsonl" },
     max_concurrent_tasks: 256,
     llm: { default: { sampling: { temperature: 0.7, top_p: 0.95, max_tokens: 512 } } },

@@ -1,5 +1,5 @@
 // NaturalReasoning curation: web documents pass a filter, a scorer and a question writer, or leave early.
-import { fileURLToPath } from "node:url";
+import { samplePath } from "../samples/paths.ts";
 import type { Envelope } from "../../runtime/message/envelope.ts";
 import type { OutputRow, WorkflowDefinition } from "../../runtime/workflow.ts";
 import { lastTurnOf, turnText } from "../turns.ts";
@@ -51,7 +51,12 @@ export const naturalReasoning: WorkflowDefinition<NaturalReasoningParams> = {
   roles: { filter: filterRole, scorer: scorerRole, writer: writerRole },
   params: NaturalReasoningParams,
   defaults: {
-    dataset: { path: fileURLToPath(new URL("./sample.jsonl", import.meta.url)) },
+    // A getter: the single binary copies its embedded sample out only when a run uses it.
+    dataset: {
+      get path() {
+        return samplePath("natural-reasoning", new URL("./sample.jsonl", import.meta.url));
+      },
+    },
     output: { path: "out/natural-reasoning.jsonl" },
     max_concurrent_tasks: 256,
     llm: {
