@@ -130,7 +130,7 @@ class Queue {
 }
 
 export type MemoryBusOptions = {
-  /** How long a dedup id is remembered (ms). */
+  /** How long a dedup id is remembered at least (ms; at most twice as long). */
   dedupWindowMs?: number;
   /** Redelivery delay when a handler returns without ack/retry/fail (ms). */
   unsettledRetryMs?: number;
@@ -141,7 +141,9 @@ export class MemoryBus implements Bus {
   readonly kind = "memory";
   readonly #queues = new Map<string, Queue>();
   readonly #listeners = new Set<BusListener>();
-  readonly #dedup = new Map<string, number>();
+  #dedup = new Set<string>();
+  #dedupOld = new Set<string>();
+  #dedupRotatedAt = Date.now();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #dedupWindowMs: number;
   readonly #unsettledRetryMs: number;
@@ -175,17 +177,16 @@ export class MemoryBus implements Bus {
   }
 
   #isDuplicate(id: string): boolean {
+    // Two generations of ids, rotated every window: an id is remembered for one to two windows, with O(1)
+    // upkeep and no timestamps (a map of every id with its time showed up in profiles at 40k hops/s).
     const now = Date.now();
-    const seen = this.#dedup.get(id);
-    if (seen !== undefined && now - seen < this.#dedupWindowMs) return true;
-    this.#dedup.set(id, now);
-    // Map keeps insertion order: the oldest ids are first.
-    if (this.#dedup.size > 10_000) {
-      for (const [k, t] of this.#dedup) {
-        if (now - t < this.#dedupWindowMs) break;
-        this.#dedup.delete(k);
-      }
+    if (now - this.#dedupRotatedAt >= this.#dedupWindowMs) {
+      this.#dedupOld = this.#dedup;
+      this.#dedup = new Set();
+      this.#dedupRotatedAt = now;
     }
+    if (this.#dedup.has(id) || this.#dedupOld.has(id)) return true;
+    this.#dedup.add(id);
     return false;
   }
 
