@@ -16,7 +16,9 @@ export { bubblewrapBackend, probeHostLayout } from "./backends/bubblewrap.ts";
 export { bubblewrapArgs, type HostLayout } from "./backends/bubblewrap-args.ts";
 export { processBackend } from "./backends/process.ts";
 export { SANDBOX_WORKDIR, type SandboxBackend, type SandboxBox } from "./backends/types.ts";
-export { SandboxPool, type PoolOptions } from "./pool.ts";
+export { SandboxPool, type AcquireOptions, type PoolOptions } from "./pool.ts";
+export { SandboxHost, type SandboxHostOptions, type SandboxHostState } from "./service/host.ts";
+export { checkBinds } from "./service/binds.ts";
 export { runCommand, type SpawnOptions } from "./spawn.ts";
 
 /** The backend a spec names. */

@@ -7,10 +7,21 @@ import { MatrixError, RetryableError, TerminalError } from "../runtime/errors.ts
 import type { Logger } from "../runtime/log.ts";
 import type { Lease } from "../runtime/message/envelope.ts";
 import type { HostedPool, PoolStats } from "../runtime/sandbox/registry.ts";
-import { SANDBOX_LEASE_KIND, type ExecResult, type SandboxExecOptions, type SandboxSpec } from "../runtime/sandbox/types.ts";
+import { SANDBOX_LEASE_KIND, type Bind, type ExecResult, type SandboxExecOptions, type SandboxSpec } from "../runtime/sandbox/types.ts";
 import type { SandboxBackend, SandboxBox } from "./backends/types.ts";
 
 type Held = { lease: Lease; task: string; box: SandboxBox; lastUsed: number; busy: number };
+/** What one acquire may add to the pool's spec (a sandbox service passes its clients' checked binds and env). */
+export type AcquireOptions = {
+  signal?: AbortSignal;
+  /** Binds added to the spec's for this sandbox. */
+  binds?: Bind[];
+  /** Variables added to the spec's env for this sandbox. */
+  env?: Record<string, string>;
+  /** Waits at most this long for a free slot (capped by `acquire_timeout_ms`). */
+  wait_ms?: number;
+};
+
 type Waiter = { resolve: () => void; reject: (err: Error) => void; cleanup: () => void };
 
 export type PoolOptions = {
@@ -56,13 +67,15 @@ export class SandboxPool implements HostedPool {
     (this.#sweeper as { unref?: () => void }).unref?.();
   }
 
-  async acquire(task: string, opts: { signal?: AbortSignal } = {}): Promise<Lease> {
+  async acquire(task: string, opts: AcquireOptions = {}): Promise<Lease> {
     if (this.#closed) throw new TerminalError("sandbox_closed", `sandbox pool ${this.name} is closed`);
     // A waiter is handed the freed slot directly, so a later acquire cannot overtake it.
-    if (this.#slots >= this.#spec.max_live) await this.#wait(opts.signal);
+    if (this.#slots >= this.#spec.max_live) await this.#wait(opts.signal, Math.min(opts.wait_ms ?? Infinity, this.#spec.acquire_timeout_ms));
     else this.#slots++;
     const id = `sbx-${randomBytes(6).toString("hex")}`;
-    const box: SandboxBox = { id, workDir: join(this.#root, id), spec: this.#spec };
+    const extra = (opts.binds?.length ?? 0) > 0 || Object.keys(opts.env ?? {}).length > 0;
+    const spec = extra ? { ...this.#spec, binds: [...this.#spec.binds, ...(opts.binds ?? [])], env: { ...this.#spec.env, ...opts.env } } : this.#spec;
+    const box: SandboxBox = { id, workDir: join(this.#root, id), spec };
     try {
       mkdirSync(box.workDir, { recursive: true });
       await this.#backend.create(box);
@@ -144,12 +157,12 @@ export class SandboxPool implements HostedPool {
     if (this.#ownRoot) rmSync(this.#root, { recursive: true, force: true });
   }
 
-  #wait(signal: AbortSignal | undefined): Promise<void> {
+  #wait(signal: AbortSignal | undefined, waitMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         remove();
-        reject(new RetryableError("sandbox_busy", `no free sandbox in pool ${this.name} within ${this.#spec.acquire_timeout_ms} ms`));
-      }, this.#spec.acquire_timeout_ms);
+        reject(new RetryableError("sandbox_busy", `no free sandbox in pool ${this.name} within ${waitMs} ms`));
+      }, waitMs);
       const onAbort = () => {
         remove();
         reject(signal?.reason instanceof Error ? signal.reason : new RetryableError("aborted", "acquire aborted"));

@@ -4,6 +4,7 @@ import { ensureError } from "../errors.ts";
 import { AgentHost, readDelivery, rejectDelivery, type HopEvent, type RunBinding } from "../host.ts";
 import type { Logger } from "../log.ts";
 import { SINK, type Envelope } from "../message/envelope.ts";
+import { forgetSandboxServices } from "../sandbox/registry.ts";
 import { sinkRow } from "../sink.ts";
 import type { RunSpec } from "../state/run-state.ts";
 import type { WorkflowDefinition } from "../workflow.ts";
@@ -90,6 +91,7 @@ export class AgentWorker {
     for (const [run, r] of this.#runs) {
       if (now - r.usedAt < IDLE_RUN_MS) continue;
       this.#runs.delete(run);
+      forgetSandboxServices(run);
       try {
         await r.resources.close();
       } catch (err) {
@@ -108,7 +110,7 @@ export class AgentWorker {
       if (!wf) return undefined;
       const llms = spec.llm as unknown as Parameters<typeof RunResources.needsRegistry>[0];
       const replicas = RunResources.needsRegistry(llms) ? await this.#opts.deployment.registry() : undefined;
-      const bound: CachedRun = { ...bindRun(wf, spec, this.#opts.deployment.blobs, this.#opts.log, replicas), spec, usedAt: Date.now() };
+      const bound: CachedRun = { ...bindRun(wf, spec, this.#opts.deployment.blobs, this.#opts.log, replicas, this.#opts.deployment.sandboxes()), spec, usedAt: Date.now() };
       this.#runs.set(run, bound);
       this.#opts.log.info("serving run", { run, workflow: spec.workflow });
       return bound;
@@ -180,6 +182,7 @@ export class AgentWorker {
   async close(): Promise<void> {
     clearInterval(this.#evictTimer);
     for (const r of this.#runs.values()) {
+      forgetSandboxServices(r.spec.run);
       try {
         await r.resources.close();
       } catch (err) {

@@ -5,6 +5,7 @@ import { NatsBus } from "../bus/nats.ts";
 import type { Logger } from "../log.ts";
 import { NatsBlobStore } from "../message/blobs-nats.ts";
 import { ResultStream } from "../results/stream.ts";
+import { NatsSandboxDirectory } from "../sandbox/nats-client.ts";
 import { RunStateStore } from "../state/run-state.ts";
 import type { ReplicaDirectory } from "../../services/llm/mod.ts";
 import { watchRegistry, type RegistryWatch } from "../../services/registry/mod.ts";
@@ -44,6 +45,8 @@ export type Deployment = {
   readonly state: RunStateStore;
   /** The service registry of the namespace, watched from its first use on (for `llm.<name>.service`). */
   registry(): Promise<ReplicaDirectory>;
+  /** The sandbox services of the namespace (`engine: sandbox`), reached by request/reply (for pools naming a `service`). */
+  sandboxes(): NatsSandboxDirectory;
   /** Closes the bus (draining its consumers), then the connection. Idempotent. */
   close(): Promise<void>;
 };
@@ -62,6 +65,8 @@ export async function openDeployment(opts: DeploymentOptions, name: string, log:
       watch = undefined;
       throw err;
     }));
+  let sandboxDirectory: NatsSandboxDirectory | undefined;
+  const sandboxes = () => (sandboxDirectory ??= new NatsSandboxDirectory(nc, opts.namespace));
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
@@ -96,5 +101,5 @@ export async function openDeployment(opts: DeploymentOptions, name: string, log:
       await new Promise((r) => setTimeout(r, backoffDelay(attempt, { initial_ms: 200, max_ms: 3_000, multiplier: 2 })));
     }
   }
-  return { options: opts, nc, bus, blobs, results, state, registry, close };
+  return { options: opts, nc, bus, blobs, results, state, registry, sandboxes, close };
 }

@@ -5,6 +5,7 @@ import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Envelope } from "../message/envelope.ts";
 import type { WorkflowDefinition } from "../workflow.ts";
+import { remoteServiceOf } from "./nats-protocol.ts";
 import { releaseTaskLeases, roleSandbox } from "./role.ts";
 import type { RoleSandbox, SandboxService, SandboxSpec } from "./types.ts";
 
@@ -26,8 +27,15 @@ export type PoolStats = {
 
 export type PoolFactory = (name: string, spec: SandboxSpec, log: Logger | undefined) => HostedPool;
 
+/** The sandbox services of a deployment, by name (`NatsSandboxDirectory`). */
+export interface SandboxServices {
+  service(name: string): SandboxService & { withSpec(spec: { binds?: SandboxSpec["binds"]; env?: SandboxSpec["env"]; acquireTimeoutMs?: number }): SandboxService };
+}
+
 let factory: PoolFactory | undefined;
 const runs = new Map<string, Map<string, HostedPool>>();
+/** Runs served in this process through a deployment: pools that name a `service` are reached through it. */
+const remote = new Map<string, { services: SandboxServices; pools: Map<string, SandboxService> }>();
 const closed = new Map<string, Record<string, PoolStats>>();
 
 /** Installs the pool implementation (done by importing `apptainer/mod.ts`). */
@@ -35,13 +43,29 @@ export function setPoolFactory(f: PoolFactory): void {
   factory = f;
 }
 
-function poolOf(run: string, wf: WorkflowDefinition, params: unknown, name: string, log?: Logger): HostedPool {
-  let pools = runs.get(run);
-  if (!pools) runs.set(run, (pools = new Map()));
-  const have = pools.get(name);
-  if (have) return have;
+/** Pools of `run` that name a sandbox service are reached through `services` from now on (a distributed run). */
+export function useSandboxServices(run: string, services: SandboxServices): void {
+  if (remote.get(run)?.services !== services) remote.set(run, { services, pools: new Map() });
+}
+
+/** Forgets what `useSandboxServices` set for `run` (the process stopped serving it). */
+export function forgetSandboxServices(run: string): void {
+  remote.delete(run);
+}
+
+function poolOf(run: string, wf: WorkflowDefinition, params: unknown, name: string, log?: Logger): SandboxService {
+  const viaService = remote.get(run);
+  const known = viaService?.pools.get(name) ?? runs.get(run)?.get(name);
+  if (known) return known;
   const spec = wf.sandboxes?.(params)[name];
   if (!spec) throw new ConfigError(`workflow "${wf.name}" declares no sandbox pool "${name}"`);
+  if (viaService && spec.service !== undefined && spec.service !== "") {
+    const client = viaService.services.service(spec.service).withSpec({ binds: spec.binds, env: spec.env, acquireTimeoutMs: spec.acquire_timeout_ms });
+    viaService.pools.set(name, client);
+    return client;
+  }
+  let pools = runs.get(run);
+  if (!pools) runs.set(run, (pools = new Map()));
   if (!factory) throw new ConfigError("no sandbox pool implementation loaded (import apptainer/mod.ts)");
   const pool = factory(`${run}/${name}`, spec, log);
   pools.set(name, pool);
@@ -53,13 +77,22 @@ export function sandboxForHop(wf: WorkflowDefinition, params: unknown, msg: Enve
   return roleSandbox(poolOf(msg.run, wf, params, name, log), msg, signal);
 }
 
-/** Releases every sandbox lease of a finished task held in this process (the sink calls it for every row). */
-export async function releaseSandboxLeases(msg: Envelope): Promise<void> {
-  const pools = runs.get(msg.run);
-  if (!pools || msg.leases.length === 0) return;
+/**
+ * Releases every sandbox lease of a finished task (the sink calls it for every row): those of pools in this
+ * process, and those of sandbox services, over the deployment, wherever their host is.
+ */
+export async function releaseSandboxLeases(msg: Envelope, log?: Logger): Promise<void> {
+  if (msg.leases.length === 0) return;
   const byService = new Map<string, SandboxService>();
-  for (const p of pools.values()) byService.set(p.name, p);
-  await releaseTaskLeases(msg, byService);
+  for (const p of runs.get(msg.run)?.values() ?? []) byService.set(p.name, p);
+  const services = remote.get(msg.run)?.services;
+  for (const l of msg.leases) {
+    const name = remoteServiceOf(l);
+    if (name !== undefined && services && !byService.has(l.service!)) byService.set(l.service!, services.service(name));
+  }
+  const problems = await releaseTaskLeases(msg, byService);
+  // The host's TTL reclaims what could not be released now.
+  if (problems.length > 0) log?.warn("cannot release a task's sandbox leases", { task: msg.task, problems: problems.join("; ") });
 }
 
 /** Closes the run's pools (destroying any sandbox still alive) and keeps their final counters. */

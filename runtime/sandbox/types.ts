@@ -48,6 +48,11 @@ export const SandboxSpec = v.object({
   image: v.optional(v.string()),
   /** Most bytes of stdout and of stderr kept per exec (the tail is kept). */
   output_cap_bytes: v.number(),
+  /**
+   * A sandbox service (`engine: sandbox` in services.yaml) that serves this pool when the run is distributed; its
+   * hosts' own settings then apply, and `binds` and `env` are asked for with each lease. Embedded runs ignore it.
+   */
+  service: v.optional(v.string()),
 });
 export type SandboxSpec = v.InferOutput<typeof SandboxSpec>;
 

@@ -11,14 +11,17 @@ import { openRegistryBucket } from "../registry/bucket.ts";
 import { hostname, selfArgv } from "./adapter/self.ts";
 import { ServiceManager } from "./manager.ts";
 import { planReplicas } from "./plan.ts";
-import { parseServicesFile } from "./spec.ts";
+import { compileSandboxService, startSandboxHosts } from "./sandbox.ts";
+import { parseServicesFile, sandboxServices } from "./spec.ts";
+import type { SandboxHost } from "../../apptainer/mod.ts";
 
 export const SERVICE_MANAGER_HELP = `usage: matrix service-manager --nats URL --config services.yaml [options]
 
 Launches the LLM replicas of services.yaml on this node (vLLM, SGLang, the simulated LLM or any command,
 natively or in Apptainer), waits until each answers /health and /v1/models, registers it in the NATS KV
 bucket <namespace>_services with a heartbeat, restarts replicas that exit, and on SIGTERM deregisters them
-and stops every process group. See docs/services.md.
+and stops every process group. Entries with engine: sandbox serve a sandbox pool over NATS request/reply
+(<namespace>.sandbox.<name>.*); SIGTERM destroys their sandboxes. See docs/services.md, docs/sandboxes.md.
 
 options:
   --nats URL            NATS server(s), comma-separated
@@ -89,12 +92,15 @@ export async function serviceManagerCommand(argv: string[]): Promise<number> {
     visible_gpus: process.env.CUDA_VISIBLE_DEVICES,
     matrix: selfArgv(),
   });
+  const sandboxes = sandboxServices(file).map((s) => compileSandboxService(s, namespace, dirname(path), file.services.indexOf(s)));
   const log = createLogger({ format, level: values.verbose ? "debug" : "info" }, { mode: "service-manager" });
 
   const nc = await connectNats(values.nats, { name: `matrix service-manager ${host}/${managerIndex}` });
   let manager: ServiceManager | undefined;
+  let hosts: SandboxHost[] = [];
   let removeSignals = () => {};
   try {
+    hosts = await startSandboxHosts(nc, sandboxes, log);
     const kv = await openRegistryBucket(nc, { namespace, ttl_ms: Math.round(file.ttl_s * 1000) });
     manager = await ServiceManager.start({
       plans,
@@ -109,11 +115,12 @@ export async function serviceManagerCommand(argv: string[]): Promise<number> {
     log.info(`service-manager: ${plans.length} replica(s) of ${file.services.length} service(s) starting${metrics}`, { namespace });
     const outcome = await new Promise<"signal" | "force" | "failed">((res) => {
       removeSignals = onShutdownSignals({ first: () => res("signal"), second: () => res("force") }, ["SIGINT", "SIGTERM"]);
-      void m.finished.then(() => res("failed"));
+      // Without replicas only a signal ends a manager of sandbox services.
+      if (plans.length > 0) void m.finished.then(() => res("failed"));
     });
     if (outcome === "failed") {
       const errors = await m.finished;
-      await m.stop();
+      await Promise.all([m.stop(), ...hosts.map((h) => h.stop())]);
       if (errors.length === 0) return 0;
       process.stderr.write(`matrix service-manager: every replica was given up; first: ${errors[0]}\n`);
       return 1;
@@ -130,13 +137,13 @@ export async function serviceManagerCommand(argv: string[]): Promise<number> {
       },
       ["SIGINT", "SIGTERM"],
     );
-    log.info("service-manager: stopping (deregistering and stopping every replica; again to kill)");
-    await m.stop();
+    log.info("service-manager: stopping (deregistering and stopping every replica and sandbox; again to kill)");
+    await Promise.all([m.stop(), ...hosts.map((h) => h.stop())]);
     return forced ? 1 : 0;
   } finally {
     removeSignals();
     try {
-      await manager?.stop();
+      await Promise.all([manager?.stop(), ...hosts.map((h) => h.stop())]);
     } finally {
       await nc.close();
     }

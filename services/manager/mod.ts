@@ -1,6 +1,7 @@
 // Front door of services/manager: services.yaml, replica plans and supervision, the service manager and its command.
-export { ServicesFileInput, ServiceInput, ContainerInput, RestartInput, parseServicesFile } from "./spec.ts";
-export type { ServicesFile, ServiceSpec } from "./spec.ts";
+export { ServicesFileInput, ServiceInput, SandboxServiceInput, ContainerInput, RestartInput, parseServicesFile, llmServices, sandboxServices } from "./spec.ts";
+export type { ServicesFile, ServiceSpec, SandboxServiceSpec } from "./spec.ts";
+export { compileSandboxService, parseBindSpec, startSandboxHosts } from "./sandbox.ts";
 export { planReplicas, restartDelay } from "./plan.ts";
 export type { PlanContext, ReplicaPlan, RestartPolicy } from "./plan.ts";
 export { assignGpus, gpuPool } from "./gpus.ts";

@@ -4,7 +4,7 @@ import { engineArgList, modelDefaults, type ContainerSpec, type EngineLaunch } f
 import { keyToken } from "../registry/entry.ts";
 import { assignGpus, gpuPool } from "./gpus.ts";
 import { portRange, type PortRange } from "./ports.ts";
-import type { ServiceSpec, ServicesFile } from "./spec.ts";
+import { llmServices, type ServiceSpec, type ServicesFile } from "./spec.ts";
 
 /** How a replica is restarted, in milliseconds. */
 export type RestartPolicy = {
@@ -64,7 +64,7 @@ export function planReplicas(file: ServicesFile, ctx: PlanContext): ReplicaPlan[
   const logDir = isAbsolute(file.log_dir) ? file.log_dir : resolve(ctx.base_dir, file.log_dir);
   const host = file.advertise_host ?? ctx.hostname;
   const drafts: Array<Omit<ReplicaPlan, "gpus" | "env"> & { need: number; env: Record<string, string> }> = [];
-  for (const s of file.services) {
+  for (const s of llmServices(file)) {
     const d = modelDefaults(s.model);
     const tp = s.tensor_parallel_size ?? d.tensor_parallel_size;
     const pp = s.pipeline_parallel_size ?? d.pipeline_parallel_size;

@@ -76,6 +76,40 @@ export const ServiceInput = v.strictObject({
 });
 export type ServiceInput = v.InferInput<typeof ServiceInput>;
 
+/** `engine: sandbox`: a sandbox pool on this node served over NATS request/reply (no port, no registry entry). */
+export const SandboxServiceInput = v.strictObject({
+  name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, "expected letters, digits, _ or -")),
+  engine: v.literal("sandbox"),
+  /** Isolation of each sandbox: namespaces (`bubblewrap`), Apptainer instances, or none (`process`, development only). */
+  backend: v.optional(v.picklist(["bubblewrap", "apptainer", "process"]), "bubblewrap"),
+  /** Sandboxes alive at once on this host; further acquires wait. */
+  capacity: v.optional(posInt, 16),
+  /** A lease without acquire or exec for this long is destroyed (its task vanished with an agent). */
+  lease_ttl_s: v.optional(v.pipe(v.number(), v.gtValue(0)), 600),
+  /** Longest an acquire waits for a free sandbox before a retryable `sandbox_busy`. */
+  acquire_timeout_s: v.optional(v.pipe(v.number(), v.gtValue(0)), 600),
+  /** Cap on one exec's time limit (a call asking for more gets this). */
+  max_exec_timeout_s: v.optional(v.pipe(v.number(), v.gtValue(0)), 600),
+  /** Apptainer image for `backend: apptainer`. */
+  image: v.optional(v.nullable(v.string()), null),
+  /** Binds of every sandbox, `src[:dst[:ro|rw]]` (read-only unless `rw`). */
+  binds: v.optional(v.array(v.string()), []),
+  /** Host folders clients may bind read-only into their sandboxes (a workflow's data, its runner). */
+  allow_binds: v.optional(v.array(v.string()), []),
+  /** Environment of every exec (on top of an empty one; clients add theirs). */
+  env: v.optional(v.record(v.string(), v.union([v.string(), v.number(), v.boolean()])), { PATH: "/usr/local/bin:/usr/bin:/bin" }),
+  /** Bytes of stdout and of stderr kept per exec (the tail). */
+  output_cap_bytes: v.optional(posInt, 4 << 20),
+  /** Parent folder of the work dirs (relative to the services file; default the system temp folder). */
+  work_dir: v.optional(v.nullable(v.string()), null),
+});
+export type SandboxServiceSpec = v.InferOutput<typeof SandboxServiceInput>;
+
+/** One entry of `services`: an LLM service, or a sandbox service when `engine: sandbox`. */
+const AnyServiceInput = v.lazy((input: unknown) =>
+  input !== null && typeof input === "object" && (input as { engine?: unknown }).engine === "sandbox" ? SandboxServiceInput : ServiceInput,
+);
+
 export const ServicesFileInput = v.strictObject({
   /** Deployment namespace: the registry bucket is `<namespace>_services`. */
   namespace: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, "expected letters, digits, _ or -")), "mx"),
@@ -88,11 +122,21 @@ export const ServicesFileInput = v.strictObject({
   /** Registry heartbeat period and entry lifetime. */
   heartbeat_s: v.optional(v.pipe(v.number(), v.gtValue(0)), 10),
   ttl_s: v.optional(v.pipe(v.number(), v.gtValue(0)), 30),
-  services: v.pipe(v.array(ServiceInput), v.minLength(1, "expected at least one service")),
+  services: v.pipe(v.array(AnyServiceInput), v.minLength(1, "expected at least one service")),
 });
 export type ServicesFileInput = v.InferInput<typeof ServicesFileInput>;
 export type ServicesFile = v.InferOutput<typeof ServicesFileInput>;
 export type ServiceSpec = v.InferOutput<typeof ServiceInput>;
+
+/** The LLM services of a file (what replicas are planned for). */
+export function llmServices(file: ServicesFile): ServiceSpec[] {
+  return file.services.filter((s): s is ServiceSpec => s.engine !== "sandbox");
+}
+
+/** The sandbox services of a file. */
+export function sandboxServices(file: ServicesFile): SandboxServiceSpec[] {
+  return file.services.filter((s): s is SandboxServiceSpec => s.engine === "sandbox");
+}
 
 /**
  * Validates a parsed services.yaml. Errors are one line naming the key (`services[1].engine: ...`).

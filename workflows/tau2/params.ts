@@ -34,6 +34,11 @@ export const Tau2Params = v.pipe(
         lease_ttl_s: v.optional(v.pipe(v.number(), v.minValue(1)), 600),
         /** Apptainer image (`.sif` or a sandbox directory) for `sandbox: apptainer`; it must provide the runtime. */
         image: v.optional(v.string(), ""),
+        /**
+         * A sandbox service (`engine: sandbox` in services.yaml) that runs the tool calls when the run is distributed
+         * (`--nats`); it implies sandboxed tools (`sandbox: none` becomes `bubblewrap`, the backend of embedded runs).
+         */
+        sandbox_service: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, "expected a service name (letters, digits, _ or -)"))),
       }),
       {},
     ),
@@ -43,5 +48,6 @@ export const Tau2Params = v.pipe(
     v.check((p) => existsSync(p.domain_dir), (issue) => `domain folder ${String((issue.input as { domain_dir?: unknown }).domain_dir)} not found (it must hold db.json and policy.md)`),
     ["domain_dir"],
   ),
+  v.transform((p) => (p.tools.sandbox_service !== undefined && p.tools.sandbox === "none" ? { ...p, tools: { ...p.tools, sandbox: "bubblewrap" as const } } : p)),
 );
 export type Tau2Params = v.InferOutput<typeof Tau2Params>;

@@ -38,6 +38,7 @@ export function tau2Sandboxes(params: Tau2Params): Record<string, SandboxSpec> {
     output_cap_bytes: 4 << 20,
   };
   if (params.tools.image !== "") spec.image = params.tools.image;
+  if (params.tools.sandbox_service !== undefined) spec.service = params.tools.sandbox_service;
   return { [TOOLS_POOL]: spec };
 }
 
