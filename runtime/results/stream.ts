@@ -7,6 +7,11 @@ import { isApiError, JS_CODES } from "../bus/nats-setup.ts";
 import { checkNamespace, subjectToken } from "../bus/nats-names.ts";
 import { RetryableError } from "../errors.ts";
 
+/** How long a follower may stay silent while newer results exist before its consumer is replaced (ms). */
+const FOLLOW_STALL_MS = 3_000;
+/** How long following may fail without a break before the caller is told (ms). */
+const FOLLOW_GIVE_UP_MS = 60_000;
+
 /** What a caller may set; every field has a default. */
 export type ResultStreamOptions = {
   /** Same namespace as the bus. Default `"mx"`. */
@@ -124,37 +129,94 @@ export class ResultStream {
   }
 
   /**
-   * Calls `onResult` for every result of `run`, stored or still to come, in stream order (an ordered consumer:
-   * it starts over from the last seen sequence after a failover). A message that is not a JSON object with a
-   * string `task` is passed as null. Returns a function that stops following.
+   * Calls `onResult` for every result of `run`, stored or still to come, in stream order, once each. Follows with
+   * an ordered consumer and starts a new one after the last sequence it saw whenever the old one ends, fails, or
+   * falls silent while the stream holds newer results of the run (a failover can leave an ordered consumer of
+   * nats-server 2.9 stalled without an error). A message that is not a JSON object with a string `task` is
+   * passed as null. Failures are retried; `onError` is called (and following ends) only when it has failed without
+   * a break for `FOLLOW_GIVE_UP_MS`. Returns a function that stops following.
    */
   follow(run: string, onResult: (r: StoredResult | null) => void, onError: (err: unknown) => void): () => Promise<void> {
+    const subject = this.subject(run);
     let stopped = false;
     let stopIter: (() => void) | undefined;
+    let wake: (() => void) | undefined;
+    let nextSeq = 0;
+    let lastMessageAt = Date.now();
+    let failingSince: number | undefined;
+    // The watchdog: a consumer that has delivered nothing for a while although the stream has newer results is
+    // replaced. One cheap stream-info call per period.
+    const watchdog = setInterval(() => {
+      if (stopped || Date.now() - lastMessageAt < FOLLOW_STALL_MS) return;
+      void this.#lastSeq(subject).then(
+        (last) => {
+          if (!stopped && last >= nextSeq && Date.now() - lastMessageAt >= FOLLOW_STALL_MS) stopIter?.();
+        },
+        () => {},
+      );
+    }, FOLLOW_STALL_MS);
+    (watchdog as { unref?: () => void }).unref?.();
     const loop = (async () => {
-      await this.ready();
-      const consumer = await this.#js.consumers.get(this.stream, { filter_subjects: this.subject(run), deliver_policy: DeliverPolicy.All });
-      const msgs = await consumer.consume();
-      stopIter = () => void msgs.stop();
-      if (stopped) msgs.stop();
-      for await (const m of msgs) {
-        let row: unknown = null;
+      for (let attempt = 0; !stopped; attempt++) {
         try {
-          row = m.json();
-        } catch {
-          // Not JSON: passed on as null.
+          await this.ready();
+          const consumer = await this.#js.consumers.get(
+            this.stream,
+            nextSeq > 0
+              ? { filter_subjects: subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: nextSeq }
+              : { filter_subjects: subject, deliver_policy: DeliverPolicy.All },
+          );
+          const msgs = await consumer.consume();
+          stopIter = () => void msgs.stop();
+          if (stopped) msgs.stop();
+          lastMessageAt = Date.now();
+          failingSince = undefined;
+          for await (const m of msgs) {
+            attempt = 0;
+            lastMessageAt = Date.now();
+            if (m.seq < nextSeq) continue;
+            nextSeq = m.seq + 1;
+            let row: unknown = null;
+            try {
+              row = m.json();
+            } catch {
+              // Not JSON: passed on as null.
+            }
+            const task = (row as { task?: unknown } | null)?.task;
+            onResult(typeof task === "string" ? { task, row: row as Record<string, unknown> } : null);
+          }
+        } catch (err) {
+          if (stopped) break;
+          failingSince ??= Date.now();
+          if (Date.now() - failingSince >= FOLLOW_GIVE_UP_MS) {
+            onError(err);
+            break;
+          }
         }
-        const task = (row as { task?: unknown } | null)?.task;
-        onResult(typeof task === "string" ? { task, row: row as Record<string, unknown> } : null);
+        if (stopped) break;
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, backoffDelay(attempt + 1, { initial_ms: 200, max_ms: 2_000, multiplier: 2 }));
+        });
       }
-    })().catch((err: unknown) => {
-      if (!stopped) onError(err);
-    });
+    })().finally(() => clearInterval(watchdog));
     return async () => {
       stopped = true;
       stopIter?.();
+      wake?.();
       await loop;
     };
+  }
+
+  /** The last stream sequence holding a result of this subject (0 when none). */
+  async #lastSeq(subject: string): Promise<number> {
+    const jsm = await this.ready();
+    try {
+      const m = await jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+      return m?.seq ?? 0;
+    } catch {
+      return 0;
+    }
   }
 
   /** Removes a run's results (after its rows are safely in the output file). */
