@@ -78,6 +78,7 @@ export class NatsConsumer implements Consumer {
       role,
       maxDeliver: ctx.opts.maxDeliver,
       apiTimeoutMs: ctx.opts.apiTimeoutMs,
+      confirmAcks: ctx.opts.confirmAcks,
       ackWaitMs: ctx.opts.ackWaitMs,
       log: ctx.opts.log,
       emit: ctx.emit,

@@ -15,6 +15,8 @@ export type DeliveryContext = {
   readonly role: string;
   readonly maxDeliver: number;
   readonly apiTimeoutMs: number;
+  /** Wait for the server to confirm each ack (see `NatsBusOptions.confirmAcks`). */
+  readonly confirmAcks: boolean;
   /** How long an unconfirmed ack is worth resending: past the ack wait the server redelivers anyway. */
   readonly ackWaitMs: number;
   readonly log: Logger;
@@ -87,7 +89,14 @@ export class JetStreamDelivery implements TrackedDelivery {
 
   async ack(): Promise<void> {
     this.#settle("ack");
-    await this.#confirm(ACK, true);
+    if (this.#ctx.confirmAcks) await this.#confirm(ACK, true);
+    else {
+      try {
+        this.#msg.respond(ACK);
+      } catch {
+        // Connection closed: the hop is redelivered after the ack wait and its next hop dropped as a duplicate.
+      }
+    }
     this.#ctx.emit({ type: "acked", workflow: this.workflow, role: this.role });
   }
 

@@ -30,6 +30,12 @@ export type NatsBusOptions = {
   autoWorking?: boolean;
   /** Timeout of JetStream API calls, publish acks and ack confirmations (ms). Default 5 000. */
   apiTimeoutMs?: number;
+  /**
+   * Wait for the server to confirm each ack. Default false: an ack is sent after the next hop is published with
+   * its dedup id, so a lost ack (a consumer leader election) costs a redelivery whose next hop is dropped as a
+   * duplicate, never a second effect; confirming costs a round trip per hop. Naks and terms are always confirmed.
+   */
+  confirmAcks?: boolean;
   /** How long `publish` keeps retrying while the stream cannot answer (leader election, reconnect) (ms). Default 30 000. */
   publishRetryMs?: number;
   /** `close()` also drains and closes the connection. Default false: whoever opened the connection closes it. */
@@ -51,6 +57,7 @@ export type CompiledNatsBusOptions = {
   unsettledRetryMs: number;
   autoWorking: boolean;
   apiTimeoutMs: number;
+  confirmAcks: boolean;
   publishRetryMs: number;
   ownsConnection: boolean;
   log: Logger;
@@ -76,6 +83,7 @@ export function compileNatsBusOptions(opts: NatsBusOptions = {}): CompiledNatsBu
     unsettledRetryMs: positive("unsettledRetryMs", opts.unsettledRetryMs ?? 1_000, 0),
     autoWorking: opts.autoWorking ?? true,
     apiTimeoutMs: positive("apiTimeoutMs", opts.apiTimeoutMs ?? 5_000, 100),
+    confirmAcks: opts.confirmAcks ?? false,
     publishRetryMs: positive("publishRetryMs", opts.publishRetryMs ?? 30_000, 0),
     ownsConnection: opts.ownsConnection ?? false,
     log: opts.log ?? silentLogger,
