@@ -1,39 +1,12 @@
 // 20,000 tasks in flight in one `matrix run` process against a simulated LLM with a fixed 1 s latency.
-import { writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import "../workflows/mod.ts";
-import { loadRunConfig } from "../runtime/config/load.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { runEmbedded, type RunProgress } from "../runtime/modes/run.ts";
-import { getWorkflow, listWorkflows } from "../runtime/workflow.ts";
-import { benchArgs, printTable, tempOutput, writeResults } from "./report.ts";
+import { benchArgs, fixedLatencyJob, printTable, tempOutput, writeResults } from "./report.ts";
 
 const args = benchArgs({ in_flight: 20_000, tasks: 120_000, latency_ms: 1000 });
 const out = tempOutput("concurrency");
-const data = join(dirname(out.path), "rows.jsonl");
-const lines: string[] = [];
-for (let i = 0; i < args.tasks; i++) lines.push(JSON.stringify({ id: i, request: { messages: [{ role: "user", content: `ping ${i}` }] } }));
-writeFileSync(data, lines.join("\n") + "\n");
-
-const config = loadRunConfig({
-  target: "inference",
-  overrides: [
-    `dataset.path=${data}`,
-    `output.path=${out.path}`,
-    `max_concurrent_tasks=${args.in_flight}`,
-    // Room for every request at once: the server is never the limit, so the runtime is what is measured.
-    `sim.max_num_seqs=${args.in_flight * 2}`,
-    `sim.fixed_latency_ms=${args.latency_ms}`,
-    "sim.time_scale=1",
-    "sim.output_len.dist=fixed",
-    "sim.output_len.value=8",
-    "progress.interval_s=0.1",
-    "progress.mode=off",
-  ],
-  cwd: process.cwd(),
-  getWorkflow,
-  listWorkflows: () => listWorkflows().map((w) => w.name),
-});
+const config = fixedLatencyJob({ out: out.path, tasks: args.tasks, inFlight: args.in_flight, latencyMs: args.latency_ms });
 
 const samples: { t: number; done: number; inFlight: number }[] = [];
 const cpuStart = process.cpuUsage();

@@ -1,14 +1,12 @@
 // The cost of one hop on NATS: raw JetStream vs our hop, and 20,000 tasks in flight over two agent processes.
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
 import * as v from "valibot";
 import "../workflows/mod.ts";
 import { connectNats } from "../runtime/adapter/nats.ts";
 import { NatsBus } from "../runtime/bus/nats.ts";
-import { loadRunConfig } from "../runtime/config/load.ts";
 import { AgentHost, publishHop, type RunBinding } from "../runtime/host.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { MemoryBlobStore } from "../runtime/message/blobs.ts";
@@ -16,9 +14,9 @@ import { runDistributed } from "../runtime/modes/run-nats.ts";
 import { DEFAULT_DEPLOYMENT } from "../runtime/modes/deployment.ts";
 import type { RunProgress } from "../runtime/modes/collector.ts";
 import { newEnvelope } from "../runtime/source.ts";
-import { getWorkflow, listWorkflows, type WorkflowDefinition } from "../runtime/workflow.ts";
+import type { WorkflowDefinition } from "../runtime/workflow.ts";
 import { startNatsServer } from "../test/helpers/nats-server.ts";
-import { benchArgs, printTable, tempOutput, writeResults } from "./report.ts";
+import { benchArgs, fixedLatencyJob, printTable, tempOutput, writeResults } from "./report.ts";
 
 const args = benchArgs({ duration_s: 5, warmup_s: 1, ring: 256, in_flight: 20_000, tasks: 60_000, latency_ms: 1000 });
 const SIZES = [1024, 16 * 1024];
@@ -158,29 +156,8 @@ await Promise.all(
 );
 
 const out = tempOutput("hop");
-const data = join(dirname(out.path), "rows.jsonl");
-const lines: string[] = [];
-for (let i = 0; i < args.tasks; i++) lines.push(JSON.stringify({ id: i, request: { messages: [{ role: "user", content: `ping ${i}` }] } }));
-writeFileSync(data, lines.join("\n") + "\n");
-const config = loadRunConfig({
-  target: "inference",
-  overrides: [
-    `dataset.path=${data}`,
-    `output.path=${out.path}`,
-    `max_concurrent_tasks=${args.in_flight}`,
-    // Room for every request at once in each agent's simulated LLM: the latency is fixed, the runtime is measured.
-    `sim.max_num_seqs=${args.in_flight * 2}`,
-    `sim.fixed_latency_ms=${args.latency_ms}`,
-    "sim.time_scale=1",
-    "sim.output_len.dist=fixed",
-    "sim.output_len.value=8",
-    "progress.interval_s=0.1",
-    "progress.mode=off",
-  ],
-  cwd: process.cwd(),
-  getWorkflow,
-  listWorkflows: () => listWorkflows().map((w) => w.name),
-});
+// Room for every request at once in each agent's simulated LLM: the latency is fixed, the runtime is measured.
+const config = fixedLatencyJob({ out: out.path, tasks: args.tasks, inFlight: args.in_flight, latencyMs: args.latency_ms });
 const samples: { t: number; done: number; inFlight: number }[] = [];
 let peak = 0;
 const summary = await runDistributed(

@@ -1,7 +1,10 @@
 // Shared by the benchmarks: `--key=value` arguments, a plain-text table, JSON results in bench/results/.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { arch, cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { loadRunConfig } from "../runtime/config/load.ts";
+import type { RunConfig } from "../runtime/config/schema.ts";
+import { getWorkflow, listWorkflows } from "../runtime/workflow.ts";
 
 export const RESULTS_DIR = resolve(import.meta.dirname, "results");
 
@@ -41,4 +44,33 @@ export function writeResults(name: string, data: Record<string, unknown>): strin
 export function tempOutput(prefix: string): { path: string; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `matrix-bench-${prefix}-`));
   return { path: join(dir, "out.jsonl"), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * An inference job of `tasks` tiny rows against a simulated LLM with a fixed latency and room for every request,
+ * so that what is measured is the runtime, never the server. The rows are written next to `out`.
+ */
+export function fixedLatencyJob(opts: { out: string; tasks: number; inFlight: number; latencyMs: number }): RunConfig {
+  const data = join(dirname(opts.out), "rows.jsonl");
+  const lines: string[] = [];
+  for (let i = 0; i < opts.tasks; i++) lines.push(JSON.stringify({ id: i, request: { messages: [{ role: "user", content: `ping ${i}` }] } }));
+  writeFileSync(data, lines.join("\n") + "\n");
+  return loadRunConfig({
+    target: "inference",
+    overrides: [
+      `dataset.path=${data}`,
+      `output.path=${opts.out}`,
+      `max_concurrent_tasks=${opts.inFlight}`,
+      `sim.max_num_seqs=${opts.inFlight * 2}`,
+      `sim.fixed_latency_ms=${opts.latencyMs}`,
+      "sim.time_scale=1",
+      "sim.output_len.dist=fixed",
+      "sim.output_len.value=8",
+      "progress.interval_s=0.1",
+      "progress.mode=off",
+    ],
+    cwd: process.cwd(),
+    getWorkflow,
+    listWorkflows: () => listWorkflows().map((w) => w.name),
+  });
 }
