@@ -5,16 +5,15 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { loadRunConfig } from "../runtime/config/load.ts";
 import type { RunConfig } from "../runtime/config/schema.ts";
-import { ensureError } from "../runtime/errors.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { SINK, type Envelope } from "../runtime/message/envelope.ts";
 import { RunResources } from "../runtime/modes/resources.ts";
 import { runEmbedded } from "../runtime/modes/run.ts";
-import { noSandbox } from "../runtime/sandbox/role.ts";
 import { deriveSeed } from "../runtime/seed.ts";
 import { newEnvelope, taskId } from "../runtime/source.ts";
 import { getWorkflow, listWorkflows, type WorkflowDefinition } from "../runtime/workflow.ts";
 import { DEFAULT_DOMAIN_DIR } from "../workflows/tau2/params.ts";
+import { stepHop } from "./baseline/step.ts";
 import { benchArgs, printTable, tempOutput, writeResults } from "./report.ts";
 
 const args = benchArgs({ trials: 2, scale: 20, concurrency: 64, baseline_threads: 3, slots: 256, cache_tokens: 2_000_000 });
@@ -68,31 +67,7 @@ async function runThreadPool(cfg: RunConfig, wf: WorkflowDefinition, threads: nu
   const cpu = process.cpuUsage();
   const worker = async () => {
     for (let msg = queue.shift(); msg; msg = queue.shift()) {
-      const signal = new AbortController().signal;
-      while (msg.next !== SINK) {
-        const role = msg.next;
-        try {
-          const result = await wf.roles[role]!.handle(msg, {
-            llm: (name) => resources.forHop(name, role, msg!, signal),
-            sandbox: noSandbox,
-            signal,
-            heartbeat: () => {},
-            log: silentLogger,
-            resolve: async () => {
-              throw new Error("the baseline does not offload");
-            },
-            params: cfg.params,
-            role,
-          });
-          if (result.turn) msg.history.push(result.turn);
-          if (result.state) Object.assign(msg.state, result.state);
-          msg.next = wf.route(msg, role, result, cfg.params);
-        } catch (raw) {
-          msg.error = { code: ensureError(raw).code, message: ensureError(raw).message, role };
-          msg.next = SINK;
-        }
-        msg.hop++;
-      }
+      while (msg.next !== SINK) await stepHop(wf, msg, cfg.params, resources);
       if (msg.error) errors++;
       else rewardSum += Number(wf.output(msg, cfg.params).fields.reward);
     }

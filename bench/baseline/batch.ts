@@ -1,15 +1,14 @@
 // The batch-level scheduling baseline: a batch of tasks advances one stage at a time and waits for its slowest member.
-import { noSandbox } from "../../runtime/sandbox/role.ts";
 import { randomUUID } from "node:crypto";
 import type { RunConfig } from "../../runtime/config/schema.ts";
-import { ensureError } from "../../runtime/errors.ts";
 import { silentLogger } from "../../runtime/log.ts";
 import { SINK, type Envelope } from "../../runtime/message/envelope.ts";
 import { RunResources } from "../../runtime/modes/resources.ts";
 import { readDataset } from "../../runtime/dataset.ts";
 import { deriveSeed } from "../../runtime/seed.ts";
 import { newEnvelope, taskId } from "../../runtime/source.ts";
-import type { RoleContext, WorkflowDefinition } from "../../runtime/workflow.ts";
+import type { WorkflowDefinition } from "../../runtime/workflow.ts";
+import { stepHop } from "./step.ts";
 
 export type BatchRunResult = {
   tasks: number;
@@ -33,19 +32,6 @@ export async function runBatchLevel(config: RunConfig, wf: WorkflowDefinition, b
   const counts = { ok: 0, filtered: 0, error: 0 };
   const started = performance.now();
 
-  const context = (msg: Envelope, role: string, signal: AbortSignal): RoleContext => ({
-    llm: (name) => resources.forHop(name, role, msg, signal),
-    sandbox: noSandbox,
-    signal,
-    heartbeat: () => {},
-    log: silentLogger,
-    resolve: async () => {
-      throw new Error("the baseline does not offload");
-    },
-    params: config.params,
-    role,
-  });
-
   const finish = (msg: Envelope) => {
     if (msg.error) {
       counts.error++;
@@ -62,22 +48,7 @@ export async function runBatchLevel(config: RunConfig, wf: WorkflowDefinition, b
     let active = batch;
     while (active.length > 0) {
       // One stage for every member; the slowest decides when the next stage starts.
-      await Promise.all(
-        active.map(async (msg) => {
-          const role = msg.next;
-          try {
-            const result = await wf.roles[role]!.handle(msg, context(msg, role, new AbortController().signal));
-            if (result.turn) msg.history.push(result.turn);
-            if (result.state) Object.assign(msg.state, result.state);
-            msg.next = wf.route(msg, role, result, config.params);
-          } catch (raw) {
-            const err = ensureError(raw);
-            msg.error = { code: err.code, message: err.message, role };
-            msg.next = SINK;
-          }
-          msg.hop++;
-        }),
-      );
+      await Promise.all(active.map((msg) => stepHop(wf, msg, config.params, resources)));
       for (const m of active) if (m.next === SINK) finish(m);
       active = active.filter((m) => m.next !== SINK);
     }
