@@ -9,10 +9,17 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Polls `cond`; an API call that fails while the cluster elects new leaders counts as "not yet". */
 async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`condition not met in time${last ? ` (last error: ${String(last)})` : ""}`);
     await sleep(50);
   }
 }
@@ -82,7 +89,8 @@ async function survivesLeaderKill(victim: "stream" | "consumer"): Promise<void> 
 
     // Every hop acked in the end: a delivery whose ack died with the leader comes back and is acked then.
     const live = buses.find((b) => !b.nc.isClosed())!;
-    const liveJsm = await jetstreamManager(live.nc);
+    // No API check on creation: the meta leader may still be moving after the kill.
+    const liveJsm = await jetstreamManager(live.nc, { checkAPI: false });
     await until(async () => (await liveJsm.streams.info(stream)).state.messages === 0, 30_000);
 
     const newLeader = victim === "stream" ? await cluster.leaderOf(stream) : await cluster.leaderOf(stream, durable);
