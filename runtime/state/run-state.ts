@@ -1,8 +1,9 @@
 // Run state in a NATS KV bucket (`<ns>_runs`): each run's spec (what agents need to serve it) and its counters.
-import { Kvm, type KV } from "@nats-io/kv";
+import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import * as v from "valibot";
 import { checkNamespace } from "../bus/nats-names.ts";
+import { lazyBucket } from "./kv-bucket.ts";
 import type { RunConfig } from "../config/schema.ts";
 
 /** What an agent needs to serve the hops of a run: the compiled config minus what only the source and writer use. */
@@ -69,27 +70,16 @@ const utf8 = new TextEncoder();
  */
 export class RunStateStore {
   readonly bucket: string;
-  readonly #nc: NatsConnection;
-  readonly #replicas: number;
-  #kv: Promise<KV> | undefined;
+  readonly #open: () => Promise<KV>;
 
   constructor(nc: NatsConnection, opts: { namespace?: string; replicas?: number } = {}) {
-    this.#nc = nc;
     this.bucket = `${checkNamespace(opts.namespace ?? "mx")}_runs`;
-    this.#replicas = opts.replicas ?? 1;
+    this.#open = lazyBucket(nc, this.bucket, opts.replicas ?? 1);
   }
 
   /** Creates the bucket if it does not exist (done on first use otherwise). */
   async ready(): Promise<void> {
     await this.#open();
-  }
-
-  #open(): Promise<KV> {
-    this.#kv ??= new Kvm(this.#nc).create(this.bucket, { replicas: this.#replicas, history: 1 }).catch((err: unknown) => {
-      this.#kv = undefined;
-      throw err;
-    });
-    return this.#kv;
   }
 
   async putSpec(spec: RunSpec): Promise<void> {

@@ -1,7 +1,8 @@
 // The job bucket `<ns>_jobs`: job records, progress, leases, idempotency keys and the index of unfinished jobs.
-import { Kvm, type KV } from "@nats-io/kv";
+import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { checkNamespace } from "../../bus/nats-names.ts";
+import { lazyBucket } from "../../state/kv-bucket.ts";
 import { parseJobLease, parseJobProgress, parseJobRecord, type JobLease, type JobProgress, type JobRecord } from "./record.ts";
 
 const utf8 = new TextEncoder();
@@ -18,22 +19,15 @@ export type Versioned<T> = { value: T; revision: number };
  */
 export class JobStore {
   readonly bucket: string;
-  readonly #nc: NatsConnection;
-  readonly #replicas: number;
-  #kv: Promise<KV> | undefined;
+  readonly #open: () => Promise<KV>;
 
   constructor(nc: NatsConnection, opts: { namespace?: string; replicas?: number } = {}) {
-    this.#nc = nc;
     this.bucket = `${checkNamespace(opts.namespace ?? "mx")}_jobs`;
-    this.#replicas = opts.replicas ?? 1;
+    this.#open = lazyBucket(nc, this.bucket, opts.replicas ?? 1);
   }
 
   kv(): Promise<KV> {
-    this.#kv ??= new Kvm(this.#nc).create(this.bucket, { replicas: this.#replicas, history: 1 }).catch((err: unknown) => {
-      this.#kv = undefined;
-      throw err;
-    });
-    return this.#kv;
+    return this.#open();
   }
 
   async #read<T>(key: string, parse: (x: unknown) => T): Promise<Versioned<T> | undefined> {
