@@ -43,6 +43,11 @@ export type HostOptions = {
   /** Aborts handlers on forced shutdown. */
   signal?: AbortSignal;
   onHop?: (event: HopEvent) => void;
+  /**
+   * Writes a finished task's row in place of a hop to the sink (a process that serves the sink too): one message
+   * on the bus per task less. The hop is acked after it returns; if it throws, the hop is retried.
+   */
+  finish?: (msg: Envelope) => Promise<void>;
 };
 
 /** Publishes a message to its `next` role with the hop dedup id `run/task/hop`. */
@@ -186,7 +191,7 @@ export class AgentHost {
       msg.next = next;
       msg.hop++;
       msg.updated_at = Date.now();
-      await publishHop(this.#opts.bus, msg, binding.blobs, binding.offloadThreshold);
+      await this.#forward(msg, binding);
       await d.ack();
       const ev: HopEvent = { workflow: wf.name, role, outcome: "ok", ms: performance.now() - started };
       if (result.turn?.usage) ev.usage = result.turn.usage;
@@ -214,10 +219,17 @@ export class AgentHost {
       const failed = parseEnvelope(decode(d.data));
       failed.attempts = d.attempt;
       markFailed(failed, role, err);
-      await publishHop(this.#opts.bus, failed, binding.blobs, binding.offloadThreshold);
+      await this.#forward(failed, binding);
       await d.fail(err.code);
       this.#opts.onHop?.({ workflow: wf.name, role, outcome: "error", ms, code: err.code });
     }
+  }
+
+  /** Sends a message on to its next role, or writes its row here when it is done and this process can. */
+  #forward(msg: Envelope, binding: RunBinding): Promise<void> {
+    const finish = this.#opts.finish;
+    if (msg.next === SINK && finish !== undefined) return finish(msg);
+    return publishHop(this.#opts.bus, msg, binding.blobs, binding.offloadThreshold);
   }
 
   #context(msg: Envelope, role: string, binding: RunBinding, d: Delivery, signal: AbortSignal): RoleContext {

@@ -54,7 +54,7 @@ function capture(): { log: Logger; lines: string[] } {
   return { log: createLogger({ level: "warn", write: (l) => lines.push(l) }), lines };
 }
 
-async function setup(wf: WorkflowDefinition, opts: NatsBusOptions, maxAttempts = 4) {
+async function setup(wf: WorkflowDefinition, opts: NatsBusOptions, maxAttempts = 4, finish?: (msg: Envelope) => Promise<void>) {
   const nc = await connectNats(server.url, { name: "dist-host test" });
   const bus = new NatsBus(nc, { ownsConnection: true, ...opts });
   const binding: RunBinding = {
@@ -69,7 +69,7 @@ async function setup(wf: WorkflowDefinition, opts: NatsBusOptions, maxAttempts =
     offloadThreshold: 16 * 1024,
   };
   const { log, lines } = capture();
-  const host = new AgentHost({ bus, binding: (run) => (run === "r1" ? binding : undefined), log });
+  const host = new AgentHost({ bus, binding: (run) => (run === "r1" ? binding : undefined), log, ...(finish ? { finish } : {}) });
   host.serve(wf, ["worker"], 8);
   const rows: Envelope[] = [];
   const sink = bus.consume(wf.name, SINK, {
@@ -131,6 +131,51 @@ describe("agent host on nats", () => {
       expect(row.attempts).toBe(2);
       expect(calls).toBe(2);
       expect(await s.bus.depth("echo", "worker")).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("host - a process that writes rows itself finishes tasks without a hop to the sink, error rows included", async () => {
+    const finished: Envelope[] = [];
+    const s = await setup(
+      oneRole(async (m) => {
+        if (m.task === "t3") throw new RetryableError("llm_unavailable", "503 from every replica");
+      }),
+      { namespace: freshNamespace(), maxDeliver: 1 },
+      10,
+      async (msg) => void finished.push(msg),
+    );
+    try {
+      for (let i = 0; i < 5; i++) await publishHop(s.bus, s.task(i), new MemoryBlobStore(), 16 * 1024);
+      await until(() => finished.length === 5);
+      expect(finished.map((m) => m.task).sort()).toEqual(["t0", "t1", "t2", "t3", "t4"]);
+      for (const m of finished) expect(m.next).toBe(SINK);
+      expect(finished.find((m) => m.task === "t3")!.error).toMatchObject({ code: "llm_unavailable", role: "worker" });
+      expect(finished.find((m) => m.task === "t0")!.history).toEqual([{ role: "worker", content: "done" }]);
+      await until(() => s.host.inFlight === 0);
+      // Nothing went through the sink's queue.
+      expect(s.rows).toEqual([]);
+      expect(await s.bus.depth("echo", SINK)).toBe(0);
+      expect(await s.bus.depth("echo", "worker")).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("host - when writing the row fails, the hop comes back and the task still ends once", async () => {
+    const finished: string[] = [];
+    let failures = 0;
+    const s = await setup(oneRole(async () => {}), { namespace: freshNamespace() }, 10, async (msg) => {
+      if (failures++ === 0) throw new RetryableError("results_unavailable", "the results stream is not answering");
+      finished.push(msg.task);
+    });
+    try {
+      await publishHop(s.bus, s.task(1), new MemoryBlobStore(), 16 * 1024);
+      await until(() => finished.length === 1);
+      await until(() => s.host.inFlight === 0);
+      expect(finished).toEqual(["t1"]);
+      expect(s.rows).toEqual([]);
     } finally {
       await s.close();
     }

@@ -48,17 +48,20 @@ export class AgentWorker {
     this.#evictTimer = setInterval(() => void this.#evictIdle(), 60_000);
     (this.#evictTimer as { unref?: () => void }).unref?.();
     const bus = opts.deployment.bus;
+    const servesSink = !opts.roles || opts.roles.includes(SINK);
     this.#host = new AgentHost({
       bus,
       binding: (run) => this.#binding(run),
       log: opts.log,
       signal: this.#abort.signal,
       ...(opts.onHop ? { onHop: opts.onHop } : {}),
+      // A worker that serves the sink writes the rows of the tasks it finishes itself, instead of a hop to it.
+      ...(servesSink ? { finish: (msg: Envelope) => this.#finish(msg) } : {}),
     });
     for (const wf of opts.workflows) {
       const roles = Object.keys(wf.roles).filter((r) => !opts.roles || opts.roles.includes(r));
       if (roles.length > 0) this.#host.serve(wf, roles, opts.concurrency);
-      if (!opts.roles || opts.roles.includes(SINK)) {
+      if (servesSink) {
         this.#sinks.push(bus.consume(wf.name, SINK, { concurrency: opts.concurrency, handler: (d) => this.#sink(d) }));
       }
     }
@@ -142,6 +145,25 @@ export class AgentWorker {
       }
       return;
     }
+    await this.#writeRow(msg, run);
+    await d.ack();
+    event("ok");
+  }
+
+  /**
+   * A task finished by a role this worker ran: its row goes to the results stream from here. Should the worker
+   * die before the role's hop is acked, the hop runs again and the results stream drops the second row.
+   */
+  async #finish(msg: Envelope): Promise<void> {
+    const started = performance.now();
+    const run = this.#runs.get(msg.run) ?? (await this.#load(msg.run));
+    if (!run) throw new Error(`run ${msg.run} is no longer known to this agent`);
+    await this.#writeRow(msg, run);
+    this.#opts.onHop?.({ workflow: msg.workflow, role: SINK, outcome: "ok", ms: performance.now() - started });
+  }
+
+  /** The row goes to the results stream (dedup id `run/task`), then the task's blobs are released. */
+  async #writeRow(msg: Envelope, run: CachedRun): Promise<void> {
     const { row, release } = await sinkRow(msg, {
       workflow: run.binding.workflow,
       params: run.spec.params,
@@ -156,8 +178,6 @@ export class AgentWorker {
       // The run's end sweeps what is left of its blobs.
       this.#opts.log.warn("cannot release a task's blobs", { task: msg.task, error: ensureError(err).message });
     }
-    await d.ack();
-    event("ok");
   }
 
   /**
