@@ -1,4 +1,5 @@
 // 20,000 tasks in flight in one `matrix run` process against a simulated LLM with a fixed 1 s latency.
+import { performance, PerformanceObserver } from "node:perf_hooks";
 import "../workflows/mod.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { runEmbedded, type RunProgress } from "../runtime/modes/run.ts";
@@ -9,6 +10,13 @@ const out = tempOutput("concurrency");
 const config = fixedLatencyJob({ out: out.path, tasks: args.tasks, inFlight: args.in_flight, latencyMs: args.latency_ms });
 
 const samples: { t: number; done: number; inFlight: number }[] = [];
+// Where the main thread's time goes: busy (event-loop utilisation) and, of that, garbage-collection pauses.
+let gcMs = 0;
+const gc = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+});
+gc.observe({ entryTypes: ["gc"] });
+const elu0 = performance.eventLoopUtilization();
 const cpuStart = process.cpuUsage();
 let peakInFlight = 0;
 const summary = await runEmbedded(config, {
@@ -18,6 +26,9 @@ const summary = await runEmbedded(config, {
     peakInFlight = Math.max(peakInFlight, p.inFlight);
   },
 });
+const elu = performance.eventLoopUtilization(elu0);
+gc.disconnect();
+const gcShare = gcMs / elu.active;
 const rssBytes = process.resourceUsage().maxRSS * 1024;
 const cpu = process.cpuUsage(cpuStart);
 // CPU time per task (all threads: the main loop and the garbage collector's helpers) is less sensitive to other
@@ -34,7 +45,7 @@ const bound = args.in_flight / (args.latency_ms / 1000);
 const overall = summary.written / summary.elapsed_s;
 
 printTable(
-  ["tasks", "in flight (peak)", "latency", "bound tasks/s", "steady tasks/s", "of bound", "overall tasks/s", "CPU/task", "peak RSS"],
+  ["tasks", "in flight (peak)", "latency", "bound tasks/s", "steady tasks/s", "of bound", "overall tasks/s", "CPU/task", "main thread busy", "of it GC", "peak RSS"],
   [[
     String(summary.written),
     String(peakInFlight),
@@ -44,6 +55,8 @@ printTable(
     `${((100 * steady) / bound).toFixed(1)}%`,
     overall.toFixed(0),
     `${cpuUsPerTask.toFixed(0)} µs`,
+    `${(100 * elu.utilization).toFixed(0)}%`,
+    `${(100 * gcShare).toFixed(0)}%`,
     `${(rssBytes / 2 ** 20).toFixed(0)} MiB`,
   ]],
 );
@@ -59,6 +72,8 @@ writeResults("concurrency", {
   fraction_of_bound: steady / bound,
   overall_tasks_per_s: overall,
   cpu_us_per_task: cpuUsPerTask,
+  main_thread_busy: elu.utilization,
+  gc_share_of_busy: gcShare,
   peak_rss_bytes: rssBytes,
 });
 if (summary.written !== args.tasks || summary.error > 0) {

@@ -16,7 +16,8 @@ import type { RunProgress } from "../runtime/modes/collector.ts";
 import { newEnvelope } from "../runtime/source.ts";
 import type { WorkflowDefinition } from "../runtime/workflow.ts";
 import { startNatsServer } from "../test/helpers/nats-server.ts";
-import { benchArgs, fixedLatencyJob, printTable, tempOutput, writeResults } from "./report.ts";
+import { cpus } from "node:os";
+import { benchArgs, fixedLatencyJob, printTable, processCpuSeconds, tempOutput, writeResults } from "./report.ts";
 
 const args = benchArgs({ duration_s: 5, warmup_s: 1, ring: 256, in_flight: 20_000, tasks: 60_000, latency_ms: 1000 });
 const SIZES = [1024, 16 * 1024];
@@ -160,6 +161,20 @@ const out = tempOutput("hop");
 const config = fixedLatencyJob({ out: out.path, tasks: args.tasks, inFlight: args.in_flight, latencyMs: args.latency_ms });
 const samples: { t: number; done: number; inFlight: number }[] = [];
 let peak = 0;
+// CPU time of every process on the machine that takes part: the run process, the agents, nats-server.
+const cpuOf = () => {
+  const own = process.cpuUsage();
+  return {
+    run: (own.user + own.system) / 1e6,
+    agents: agents.reduce((n, a) => n + (processCpuSeconds(a.pid) ?? NaN), 0),
+    nats: processCpuSeconds(server.process.pid) ?? NaN,
+  };
+};
+// Sampled when the steady window (10% to 90% of tasks done) opens and closes.
+let cpu0: ReturnType<typeof cpuOf> | undefined;
+let cpu1: ReturnType<typeof cpuOf> | undefined;
+let cpuDone0 = 0;
+let cpuDone1 = 0;
 const summary = await runDistributed(
   config,
   {
@@ -167,6 +182,8 @@ const summary = await runDistributed(
     onProgress: (p: RunProgress) => {
       samples.push({ t: p.elapsedMs, done: p.done, inFlight: p.inFlight });
       peak = Math.max(peak, p.inFlight);
+      if (cpu0 === undefined && p.done >= 0.1 * args.tasks) [cpu0, cpuDone0] = [cpuOf(), p.done];
+      if (cpu1 === undefined && p.done >= 0.9 * args.tasks) [cpu1, cpuDone1] = [cpuOf(), p.done];
     },
   },
   { ...DEFAULT_DEPLOYMENT, url: server.url, maxAckPending: args.in_flight * 2, localAgents: 0 },
@@ -183,10 +200,33 @@ const a = at(0.1);
 const b = at(0.9);
 const steady = (b.done - a.done) / Math.max((b.t - a.t) / 1000, 1e-9);
 const bound = args.in_flight / (args.latency_ms / 1000);
+// What the machine can do at all: every task costs this much CPU across the processes, and there are `cores`.
+const cores = cpus().length;
+if (cpu0 === undefined || cpu1 === undefined) throw new Error("the run ended before its steady window closed");
+const steadyTasks = cpuDone1 - cpuDone0;
+const cpuPerTask = {
+  run_us: ((cpu1.run - cpu0.run) * 1e6) / steadyTasks,
+  agents_us: ((cpu1.agents - cpu0.agents) * 1e6) / steadyTasks,
+  nats_server_us: ((cpu1.nats - cpu0.nats) * 1e6) / steadyTasks,
+};
+const cpuUsTotal = cpuPerTask.run_us + cpuPerTask.agents_us + cpuPerTask.nats_server_us;
+const cpuBound = (cores * 1e6) / cpuUsTotal;
 console.log(`\n${args.in_flight} tasks in flight over two agent processes, LLM latency ${args.latency_ms} ms (target >= 80% of the bound)\n`);
 printTable(
   ["tasks", "in flight (peak)", "bound tasks/s", "steady tasks/s", "of bound", "overall tasks/s", "errors"],
   [[String(summary.written), String(peak), bound.toFixed(0), steady.toFixed(0), `${((100 * steady) / bound).toFixed(0)}%`, (summary.written / summary.elapsed_s).toFixed(0), String(summary.error)]],
+);
+console.log(`\nCPU per task in the steady state, by process (all on this ${cores}-core machine)\n`);
+printTable(
+  ["run process", "2 agents", "nats-server", "total", `CPU-bound tasks/s (${cores} cores)`, "steady / CPU-bound"],
+  [[
+    `${cpuPerTask.run_us.toFixed(0)} µs`,
+    `${cpuPerTask.agents_us.toFixed(0)} µs`,
+    `${cpuPerTask.nats_server_us.toFixed(0)} µs`,
+    `${cpuUsTotal.toFixed(0)} µs`,
+    cpuBound.toFixed(0),
+    `${((100 * steady) / cpuBound).toFixed(0)}%`,
+  ]],
 );
 writeResults("hop", {
   args,
@@ -199,5 +239,8 @@ writeResults("hop", {
     steady_tasks_per_s: steady,
     fraction_of_bound: steady / bound,
     overall_tasks_per_s: summary.written / summary.elapsed_s,
+    cpu_us_per_task: { ...cpuPerTask, total: cpuUsTotal },
+    cores,
+    cpu_bound_tasks_per_s: cpuBound,
   },
 });

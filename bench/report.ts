@@ -1,5 +1,5 @@
 // Shared by the benchmarks: `--key=value` arguments, a plain-text table, JSON results in bench/results/.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { arch, cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { loadRunConfig } from "../runtime/config/load.ts";
@@ -73,4 +73,20 @@ export function fixedLatencyJob(opts: { out: string; tasks: number; inFlight: nu
     getWorkflow,
     listWorkflows: () => listWorkflows().map((w) => w.name),
   });
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from `/proc/<pid>/stat` (Linux; undefined elsewhere or
+ * once the process is gone). Clock ticks are taken as 100 per second, the Linux default.
+ */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14, 15.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
