@@ -136,92 +136,91 @@ export class AgentHost {
     for (const hop of this.#hops) hop.abort(reason);
   }
 
+  // One async frame per hop (not a wrapper around another): every frame a hop keeps through its LLM wait is
+  // copied by the young-generation collector, and 20,000 hops wait at once.
   async #handle(d: Delivery): Promise<void> {
     const hop = new AbortController();
     if (this.#controller.signal.aborted) hop.abort(this.#controller.signal.reason);
     this.#hops.add(hop);
+    const signal = hop.signal;
     try {
-      await this.#hop(d, hop.signal);
+      const started = performance.now();
+      let msg: Envelope;
+      try {
+        msg = readDelivery(d);
+      } catch (err) {
+        await rejectDelivery(d, err, this.#opts.log);
+        this.#opts.onHop?.({ workflow: d.workflow, role: d.role, outcome: "rejected", ms: performance.now() - started });
+        return;
+      }
+      let binding: RunBinding | undefined;
+      try {
+        const found = this.#opts.binding(msg.run);
+        binding = found instanceof Promise ? await found : found;
+      } catch (err) {
+        this.#opts.log.warn("cannot read the run state; hop retried", { run: msg.run, error: ensureError(err).message });
+        await d.retry(1_000);
+        return;
+      }
+      if (!binding) {
+        if (d.lastAttempt) {
+          this.#opts.log.error("terminating a hop of an unknown run", { run: msg.run, task: msg.task, subject: d.subject ?? `${d.workflow}/${d.role}` });
+          await d.fail("unknown_run");
+          return;
+        }
+        await d.retry(5_000);
+        return;
+      }
+      const wf = binding.workflow;
+      const role = msg.next;
+      const handler = wf.roles[role];
+      try {
+        if (!handler) throw new MatrixError("bad_route", `workflow "${wf.name}" has no role "${role}"`);
+        await resolveAll(msg, binding.blobs);
+        const ctx = this.#context(msg, role, binding, d, signal);
+        msg.attempts = d.attempt;
+        const result = await handler.handle(msg, ctx);
+        if (result.turn) msg.history.push(result.turn);
+        if (result.state) Object.assign(msg.state, result.state);
+        const next = wf.route(msg, role, result, binding.params);
+        if (next !== SINK && !wf.roles[next]) throw new MatrixError("bad_route", `route of "${wf.name}" returned unknown role "${next}"`);
+        msg.next = next;
+        msg.hop++;
+        msg.updated_at = Date.now();
+        await this.#forward(msg, binding);
+        await d.ack();
+        const ev: HopEvent = { workflow: wf.name, role, outcome: "ok", ms: performance.now() - started };
+        if (result.turn?.usage) ev.usage = result.turn.usage;
+        this.#opts.onHop?.(ev);
+      } catch (raw) {
+        const err = ensureError(raw);
+        const ms = performance.now() - started;
+        if (this.#controller.signal.aborted) {
+          // Forced shutdown: no row for this task; a resumed run does it again.
+          await d.retry(0);
+          return;
+        }
+        // The bus's last delivery (NATS: max_deliver reached) ends the task even if the config allows more attempts.
+        if (err.retryable && d.attempt < binding.maxAttempts && d.lastAttempt !== true) {
+          const delay = Math.max(
+            err.retryAfterMs ?? 0,
+            backoffDelay(d.attempt, { initial_ms: binding.retry.initial_ms, max_ms: binding.retry.max_ms, multiplier: 2 }),
+          );
+          this.#opts.log.debug("hop retried", { task: msg.task, role, attempt: d.attempt, code: err.code, delay_ms: delay });
+          await d.retry(delay);
+          this.#opts.onHop?.({ workflow: wf.name, role, outcome: "retry", ms, code: err.code });
+          return;
+        }
+        // The original bytes hold the message as it was before this hop; the error row is built from them.
+        const failed = parseEnvelope(decode(d.data));
+        failed.attempts = d.attempt;
+        markFailed(failed, role, err);
+        await this.#forward(failed, binding);
+        await d.fail(err.code);
+        this.#opts.onHop?.({ workflow: wf.name, role, outcome: "error", ms, code: err.code });
+      }
     } finally {
       this.#hops.delete(hop);
-    }
-  }
-
-  async #hop(d: Delivery, signal: AbortSignal): Promise<void> {
-    const started = performance.now();
-    let msg: Envelope;
-    try {
-      msg = readDelivery(d);
-    } catch (err) {
-      await rejectDelivery(d, err, this.#opts.log);
-      this.#opts.onHop?.({ workflow: d.workflow, role: d.role, outcome: "rejected", ms: performance.now() - started });
-      return;
-    }
-    let binding: RunBinding | undefined;
-    try {
-      const found = this.#opts.binding(msg.run);
-      binding = found instanceof Promise ? await found : found;
-    } catch (err) {
-      this.#opts.log.warn("cannot read the run state; hop retried", { run: msg.run, error: ensureError(err).message });
-      await d.retry(1_000);
-      return;
-    }
-    if (!binding) {
-      if (d.lastAttempt) {
-        this.#opts.log.error("terminating a hop of an unknown run", { run: msg.run, task: msg.task, subject: d.subject ?? `${d.workflow}/${d.role}` });
-        await d.fail("unknown_run");
-        return;
-      }
-      await d.retry(5_000);
-      return;
-    }
-    const wf = binding.workflow;
-    const role = msg.next;
-    const handler = wf.roles[role];
-    try {
-      if (!handler) throw new MatrixError("bad_route", `workflow "${wf.name}" has no role "${role}"`);
-      await resolveAll(msg, binding.blobs);
-      const ctx = this.#context(msg, role, binding, d, signal);
-      msg.attempts = d.attempt;
-      const result = await handler.handle(msg, ctx);
-      if (result.turn) msg.history.push(result.turn);
-      if (result.state) Object.assign(msg.state, result.state);
-      const next = wf.route(msg, role, result, binding.params);
-      if (next !== SINK && !wf.roles[next]) throw new MatrixError("bad_route", `route of "${wf.name}" returned unknown role "${next}"`);
-      msg.next = next;
-      msg.hop++;
-      msg.updated_at = Date.now();
-      await this.#forward(msg, binding);
-      await d.ack();
-      const ev: HopEvent = { workflow: wf.name, role, outcome: "ok", ms: performance.now() - started };
-      if (result.turn?.usage) ev.usage = result.turn.usage;
-      this.#opts.onHop?.(ev);
-    } catch (raw) {
-      const err = ensureError(raw);
-      const ms = performance.now() - started;
-      if (this.#controller.signal.aborted) {
-        // Forced shutdown: no row for this task; a resumed run does it again.
-        await d.retry(0);
-        return;
-      }
-      // The bus's last delivery (NATS: max_deliver reached) ends the task even if the config allows more attempts.
-      if (err.retryable && d.attempt < binding.maxAttempts && d.lastAttempt !== true) {
-        const delay = Math.max(
-          err.retryAfterMs ?? 0,
-          backoffDelay(d.attempt, { initial_ms: binding.retry.initial_ms, max_ms: binding.retry.max_ms, multiplier: 2 }),
-        );
-        this.#opts.log.debug("hop retried", { task: msg.task, role, attempt: d.attempt, code: err.code, delay_ms: delay });
-        await d.retry(delay);
-        this.#opts.onHop?.({ workflow: wf.name, role, outcome: "retry", ms, code: err.code });
-        return;
-      }
-      // The original bytes hold the message as it was before this hop; the error row is built from them.
-      const failed = parseEnvelope(decode(d.data));
-      failed.attempts = d.attempt;
-      markFailed(failed, role, err);
-      await this.#forward(failed, binding);
-      await d.fail(err.code);
-      this.#opts.onHop?.({ workflow: wf.name, role, outcome: "error", ms, code: err.code });
     }
   }
 

@@ -202,4 +202,44 @@ describe("sim engine", () => {
     expect(r429.header("Retry-After")).toBe("3");
     expect(okJson({ kind: "json", status: 200, headers: {}, body: await (await t.post({ url: "sim://e/v1/chat/completions", body: chatBody("x"), headers: {}, signal: new AbortController().signal })).json() }).object).toBe("chat.completion");
   });
+
+  it("sim engine - in-process calls time out in the engine: the request leaves the batch, the client retries and then reports llm_timeout", async () => {
+    const e = testEngine({ fixed_latency_ms: 3_000, time_scale: 1 }, opened);
+    const config = compileLlmResource(
+      "judge",
+      v.parse(LlmResourceInput, { url: null, model: "sim", timeout_s: 0.1, max_retries: 1, backoff: { initial_ms: 1, max_ms: 1, multiplier: 1 } }),
+    );
+    const llm = createLlmResource(config, { transport: simTransport(e) });
+    const started = performance.now();
+    const err = await llm.chat({ messages: [{ role: "user", content: "hello" }], seed: 1 }).then(
+      () => undefined,
+      (x: unknown) => x as Error & { code: string; cause: Error & { code: string } },
+    );
+    expect(err?.code).toBe("llm_unavailable");
+    expect(err?.cause.code).toBe("llm_timeout");
+    expect(err?.cause.message).toMatch(/within 100 ms/);
+    // Two attempts of 100 ms each, not the 3 s the engine would have taken.
+    expect(performance.now() - started).toBeLessThan(2_500);
+    const s = e.stats();
+    expect(s).toMatchObject({ requests: 2, completed: 0, aborted: 2, running: 0, waiting: 0 });
+
+    // The caller's signal still cancels an in-process call at once, and a call within its timeout answers.
+    const ctl = new AbortController();
+    const slow = testEngine({ fixed_latency_ms: 5_000, time_scale: 1 }, opened);
+    const patient = createLlmResource(
+      compileLlmResource("judge", v.parse(LlmResourceInput, { url: null, model: "sim", timeout_s: 60, max_retries: 0 })),
+      { transport: simTransport(slow) },
+    );
+    const pending = patient.chat({ messages: [{ role: "user", content: "hi" }] }, { signal: ctl.signal }).then(
+      () => "answered",
+      (x: unknown) => (x as { code?: string }).code ?? String(x),
+    );
+    await until(() => slow.stats().running === 1);
+    ctl.abort(new Error("stop"));
+    expect(await pending).not.toBe("answered");
+    expect(slow.stats()).toMatchObject({ running: 0, aborted: 1 });
+    const quick = testEngine({ fixed_latency_ms: 20, time_scale: 1 }, opened);
+    const ok = await createLlmResource(config, { transport: simTransport(quick) }).chat({ messages: [{ role: "user", content: "hi" }] });
+    expect(ok.attempts).toBe(1);
+  });
 });

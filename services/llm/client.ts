@@ -10,7 +10,7 @@ import type { LlmResourceConfig } from "./config.ts";
 import type { ReplicaDirectory } from "./replicas.ts";
 import { Semaphore } from "./semaphore.ts";
 import { httpTransport } from "./transport.ts";
-import type { Transport } from "./transport.ts";
+import type { Transport, TransportRequest, TransportResponse } from "./transport.ts";
 import type { ChatCall, ChatOptions, ChatResult, LlmResource } from "./types.ts";
 import type { UsageMeter } from "./usage.ts";
 import { buildChatBody, estimateUsage, readChatReply, serverMessage } from "./wire.ts";
@@ -129,6 +129,9 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
     return new RetryableError("aborted", `llm.${config.name}: call aborted`, { cause: reason });
   }
 
+  // A transport that keeps its own timeout and honours the caller's signal needs nothing of ours around a call.
+  const direct = transport.handlesTimeout === true && transport.honorsSignal === true;
+
   async function attempt(
     url: string,
     body: unknown,
@@ -169,6 +172,41 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
       signal?.removeEventListener("abort", onAbort);
     }
 
+    return judge(url, status, json, retryAfter, redact);
+  }
+
+  /**
+   * An attempt through a transport that keeps its own timeout and honours the caller's signal (the in-process
+   * simulated LLM): no controller, timer or listener of ours per call.
+   */
+  async function attemptDirect(
+    url: string,
+    body: unknown,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    redact: (s: string) => string,
+  ): Promise<AttemptResult> {
+    let res: TransportResponse;
+    let json: unknown;
+    try {
+      const req: TransportRequest = { url: `${url}/chat/completions`, body, headers };
+      if (signal !== undefined) req.signal = signal;
+      if (config.timeout_ms > 0) req.timeoutMs = config.timeout_ms;
+      res = await transport.post(req);
+      json = await res.json();
+    } catch (err) {
+      if (signal?.aborted) throw aborted(signal);
+      const timedOut = err instanceof DOMException && err.name === "TimeoutError";
+      const error = timedOut
+        ? new RetryableError("llm_timeout", `llm.${config.name}: no answer from ${where(url)} within ${config.timeout_ms} ms`, { cause: err })
+        : new RetryableError("llm_network", `llm.${config.name}: ${where(url)}: ${redact(networkMessage(err))}`, { cause: err });
+      return { ok: false, failure: { error, status: undefined, retryAfterMs: undefined } };
+    }
+    return judge(url, res.status, json, res.header("retry-after"), redact);
+  }
+
+  /** What an answer means: a reply, a retryable failure, or (4xx other than throttling) a terminal error. */
+  function judge(url: string, status: number, json: unknown, retryAfter: string | null, redact: (s: string) => string): AttemptResult {
     if (status >= 200 && status < 300) {
       const reply = readChatReply(json);
       if (reply !== undefined) return { ok: true, reply };
@@ -236,7 +274,7 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
         let outcome: Outcome = "neutral";
         let result: AttemptResult;
         try {
-          result = await attempt(url, sent, headers, signal, redact);
+          result = await (direct ? attemptDirect(url, sent, headers, signal, redact) : attempt(url, sent, headers, signal, redact));
           outcome = result.ok ? "ok" : "fail";
         } catch (err) {
           // A 4xx means the server is alive and answering; only the request was wrong.

@@ -13,13 +13,21 @@ export type TransportRequest = {
   url: string;
   body: unknown;
   headers: Record<string, string>;
-  signal: AbortSignal;
+  signal?: AbortSignal;
+  /** Real ms before the request is given up; only transports with `handlesTimeout` read it. */
+  timeoutMs?: number;
 };
 
 export interface Transport {
   post(req: TransportRequest): Promise<TransportResponse>;
   /** True when `post` and `json()` settle promptly once `req.signal` aborts, so the client need not race them. */
   readonly honorsSignal?: boolean;
+  /**
+   * True when `post` honours `req.timeoutMs` itself: the request is cancelled and `post` rejects with a
+   * `TimeoutError` DOMException. The client then passes its caller's signal straight through and keeps no timer
+   * and no controller of its own per call.
+   */
+  readonly handlesTimeout?: boolean;
 }
 
 /** HTTP transport over the runtime's fetch. */
@@ -31,7 +39,7 @@ export const httpTransport: Transport = {
       method: "POST",
       headers: { "content-type": "application/json", ...req.headers },
       body: JSON.stringify(req.body),
-      signal: req.signal,
+      signal: req.signal ?? null,
     });
     return {
       status: res.status,

@@ -25,7 +25,80 @@ export type SimHandleOptions = {
   signal?: AbortSignal;
   /** False where no stream can be carried (the in-process transport): `stream: true` is then a 400. */
   allowStream?: boolean;
+  /**
+   * Real ms after which the request is given up as a client would (0 or absent: never): it leaves the queue or
+   * the batch and `handle` rejects with a `TimeoutError` DOMException. The in-process transport uses it, so the
+   * client needs no controller of its own per call.
+   */
+  timeoutMs?: number;
 };
+
+function timeoutError(ms: number): DOMException {
+  return new DOMException(`timed out after ${ms} ms`, "TimeoutError");
+}
+
+/** The text a finished chat leaves in the prefix cache: its prompt and, as the next turn resends it, its reply. */
+function rememberText(req: SimRequest, reply: Composed): string {
+  const calls = reply.tool_calls?.map((c) => c.function.name + c.function.arguments).join("") ?? "";
+  return `${req.cacheText}\n<assistant>${reply.content ?? ""}${calls}`;
+}
+
+/**
+ * A JSON request waiting for its timing: one object (its own abort listener, via `handleEvent`) instead of a
+ * closure per concern.
+ */
+class Waiter {
+  resolve!: (r: SimResponse) => void;
+  reject!: (err: unknown) => void;
+  readonly promise: Promise<SimResponse>;
+  seq!: Seq;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  timedOut = false;
+  readonly answer: SimResponse;
+  readonly signal: AbortSignal | undefined;
+  readonly reportedMs: number;
+  readonly remember: string | undefined;
+  readonly finishReason: string;
+  readonly arrivedAt: number;
+  readonly #scheduler: BatchScheduler;
+
+  constructor(
+    scheduler: BatchScheduler,
+    answer: SimResponse,
+    signal: AbortSignal | undefined,
+    reportedMs: number,
+    remember: string | undefined,
+    finishReason: string,
+    arrivedAt: number,
+  ) {
+    this.#scheduler = scheduler;
+    this.answer = answer;
+    this.signal = signal;
+    this.reportedMs = reportedMs;
+    this.remember = remember;
+    this.finishReason = finishReason;
+    this.arrivedAt = arrivedAt;
+    this.promise = new Promise<SimResponse>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.#scheduler.abort(this.seq);
+  }
+
+  /** Its timeout passed. */
+  expire(): void {
+    this.timedOut = true;
+    this.#scheduler.abort(this.seq);
+  }
+}
+
+function timeOut(w: Waiter): void {
+  w.expire();
+}
 
 /** Counters and timing-model figures of an engine. */
 export type SimStats = {
@@ -114,13 +187,22 @@ export class SimEngine {
   }
 
   /** Serves one generation request; `body` is the parsed JSON (undefined when the body was not JSON). */
-  async handle(route: SimRoute, body: unknown, opts: SimHandleOptions = {}): Promise<SimResponse> {
+  handle(route: SimRoute, body: unknown, opts: SimHandleOptions = {}): Promise<SimResponse> {
+    // Not an async function (one promise layer less per request); a failure still arrives as a rejection.
+    try {
+      return this.#handle(route, body, opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #handle(route: SimRoute, body: unknown, opts: SimHandleOptions): Promise<SimResponse> {
     this.#n.requests++;
-    if (this.#closed) return this.#fail(apiError(503, "shutting_down", "the simulated LLM is shutting down"));
+    if (this.#closed) return Promise.resolve(this.#fail(apiError(503, "shutting_down", "the simulated LLM is shutting down")));
     const req = parseSimRequest(route, body, this.options);
-    if ("error" in req) return this.#fail(req.error);
+    if ("error" in req) return Promise.resolve(this.#fail(req.error));
     if (req.stream && opts.allowStream === false) {
-      return this.#fail(apiError(400, "stream_unsupported", "stream: true is not available in-process", { param: "stream" }));
+      return Promise.resolve(this.#fail(apiError(400, "stream_unsupported", "stream: true is not available in-process", { param: "stream" })));
     }
     const o = this.options;
     const r429 = this.#faults();
@@ -129,32 +211,91 @@ export class SimEngine {
     if (r429 < o.rate_429) {
       this.#n.rate_limited++;
       const retryAfter = String(o.retry_after_s);
-      return this.#fail(apiError(429, "rate_limit_exceeded", "Too many requests (injected by the simulated LLM)", { headers: { "retry-after": retryAfter } }));
+      return Promise.resolve(
+        this.#fail(apiError(429, "rate_limit_exceeded", "Too many requests (injected by the simulated LLM)", { headers: { "retry-after": retryAfter } })),
+      );
     }
-    if (r500 < o.error_rate) return this.#fail(apiError(500, "internal_error", "Internal server error (injected by the simulated LLM)"));
+    if (r500 < o.error_rate) return Promise.resolve(this.#fail(apiError(500, "internal_error", "Internal server error (injected by the simulated LLM)")));
 
     const reply = composeReply(this.#scripts, req, o);
     const arrivedAt = this.#scheduler.now();
+    const spiked = rSpike < o.spike_rate && o.spike_ms > 0;
+    if (req.stream || spiked) return this.#handleSlow(req, reply, arrivedAt, spiked, opts);
+    return this.#answer(req, reply, arrivedAt, opts.signal, opts.timeoutMs ?? 0);
+  }
+
+  /**
+   * The common path, a JSON answer: the body is built now (its content is decided; `created` is the request's
+   * time, as vLLM reports it), and only the timing is waited for. What waits holds the answer and the sequence,
+   * not the request: with thousands of requests in flight, every object kept through the wait is copied by the
+   * young-generation collector.
+   */
+  #answer(req: SimRequest, reply: Composed, arrivedAt: number, signal: AbortSignal | undefined, timeoutMs: number, reportedMs = timeoutMs): Promise<SimResponse> {
+    if (this.#closed) return Promise.resolve(this.#fail(apiError(503, "shutting_down", "the simulated LLM is shutting down")));
+    if (signal?.aborted) {
+      this.#n.aborted++;
+      return Promise.reject(signal.reason);
+    }
+    const cached = this.#admitPrefix(req);
+    const head: ResponseHead = { id: this.#id(req.route), created: Math.floor(Date.now() / 1000), model: this.options.model, route: req.route };
+    const answer: SimResponse = { kind: "json", status: 200, headers: {}, body: completionBody(head, reply, usageOf(req.promptTokens, reply.tokens)) };
+    const remember = this.#prefix !== undefined && req.route === "chat" ? rememberText(req, reply) : undefined;
+    const w = new Waiter(this.#scheduler, answer, signal, reportedMs, remember, reply.finish_reason, arrivedAt);
+    const seq = newSeq(req.promptTokens, reply.tokens, (done) => this.#settle(w, done), req.promptTokens - cached);
+    w.seq = seq;
+    if (timeoutMs > 0) w.timer = setTimeout(timeOut, timeoutMs, w);
+    signal?.addEventListener("abort", w, { once: true });
+    this.#scheduler.submit(seq);
+    return w.promise;
+  }
+
+  /** The end of a `#answer` request: answered, or given up (abort, timeout, shutdown). */
+  #settle(w: Waiter, s: Seq): void {
+    w.signal?.removeEventListener("abort", w);
+    if (w.timer !== undefined) clearTimeout(w.timer);
+    if (s.state !== "done") {
+      if (this.#closed) return w.resolve(this.#fail(apiError(503, "shutting_down", new EngineClosed().message)));
+      this.#n.aborted++;
+      return w.reject(w.timedOut ? timeoutError(w.reportedMs) : (w.signal?.reason ?? new DOMException("request aborted", "AbortError")));
+    }
+    if (w.remember !== undefined) this.#prefix?.remember(w.remember);
+    this.#completed(s, w.finishReason, w.arrivedAt);
+    w.resolve(w.answer);
+  }
+
+  /** Streams and latency spikes: the general path (the answer's timing is followed token by token). */
+  async #handleSlow(req: SimRequest, reply: Composed, arrivedAt: number, spiked: boolean, opts: SimHandleOptions): Promise<SimResponse> {
+    const o = this.options;
     const signal = opts.signal;
+    const timeoutMs = opts.timeoutMs ?? 0;
+    let left = timeoutMs;
     let submitted = false;
     try {
-      if (rSpike < o.spike_rate && o.spike_ms > 0) await this.#delay(o.spike_ms / o.time_scale, signal);
+      if (spiked) {
+        const spike = o.spike_ms / o.time_scale;
+        if (timeoutMs > 0 && spike >= timeoutMs) {
+          await this.#delay(timeoutMs, signal);
+          throw timeoutError(timeoutMs);
+        }
+        await this.#delay(spike, signal);
+        if (timeoutMs > 0) left = timeoutMs - spike;
+      }
+      if (!req.stream) {
+        submitted = true;
+        return await this.#answer(req, reply, arrivedAt, signal, left, timeoutMs);
+      }
       const ticket = this.#submit(req, reply, arrivedAt, signal);
       submitted = true;
-      const head: ResponseHead = { id: this.#id(route), created: Math.floor(Date.now() / 1000), model: o.model, route };
+      const head: ResponseHead = { id: this.#id(req.route), created: Math.floor(Date.now() / 1000), model: o.model, route: req.route };
       const usage = usageOf(req.promptTokens, reply.tokens);
-      if (req.stream) {
-        ticket.done.catch(() => {});
-        const chunks = streamChunks(head, reply, usage, req.includeUsage, {
-          produced: () => this.#scheduler.produced(ticket.seq),
-          finished: () => ticket.seq.state === "done" || ticket.seq.state === "aborted",
-          wait: () => Promise.race([ticket.done, this.#nextTick()]),
-          cancel: () => this.#scheduler.abort(ticket.seq),
-        });
-        return { kind: "stream", status: 200, headers: {}, chunks };
-      }
-      await ticket.done;
-      return { kind: "json", status: 200, headers: {}, body: completionBody(head, reply, usage) };
+      ticket.done.catch(() => {});
+      const chunks = streamChunks(head, reply, usage, req.includeUsage, {
+        produced: () => this.#scheduler.produced(ticket.seq),
+        finished: () => ticket.seq.state === "done" || ticket.seq.state === "aborted",
+        wait: () => Promise.race([ticket.done, this.#nextTick()]),
+        cancel: () => this.#scheduler.abort(ticket.seq),
+      });
+      return { kind: "stream", status: 200, headers: {}, chunks };
     } catch (err) {
       if (err instanceof EngineClosed) return this.#fail(apiError(503, "shutting_down", err.message));
       // Aborted while delayed by a spike (aborts in the scheduler are counted where they happen).
@@ -198,17 +339,11 @@ export class SimEngine {
     this.#scheduler.close();
   }
 
+  /** Queues a streamed request; `done` settles when it completes or is aborted. */
   #submit(req: SimRequest, reply: Composed, arrivedAt: number, signal: AbortSignal | undefined): { seq: Seq; done: Promise<void> } {
     if (this.#closed) throw new EngineClosed();
     if (signal?.aborted) throw signal.reason;
-    let cached = 0;
-    if (this.#prefix !== undefined) {
-      const hit = this.#prefix.admit(req.cacheText, req.promptTokens);
-      cached = hit.hit_tokens;
-      this.#n.prefix_cache_queries += hit.query_tokens;
-      this.#n.prefix_cache_hits += hit.hit_tokens;
-      this.metrics.prefixCache(hit.query_tokens, hit.hit_tokens);
-    }
+    const cached = this.#admitPrefix(req);
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const done = new Promise<void>((res, rej) => {
@@ -220,29 +355,42 @@ export class SimEngine {
       signal?.removeEventListener("abort", onAbort);
       if (s.state !== "done") {
         if (!this.#closed) this.#n.aborted++;
-        reject(this.#closed ? new EngineClosed() : signal?.reason ?? new DOMException("request aborted", "AbortError"));
+        reject(this.#closed ? new EngineClosed() : (signal?.reason ?? new DOMException("request aborted", "AbortError")));
         return;
       }
-      const n = this.#n;
-      // The chat's next turn resends this reply as an assistant message, in the same form as the prompt's turns.
-      const calls = reply.tool_calls?.map((c) => c.function.name + c.function.arguments).join("") ?? "";
-      if (req.route === "chat") this.#prefix?.remember(`${req.cacheText}\n<assistant>${reply.content ?? ""}${calls}`);
-      n.completed++;
-      n.prompt_tokens += s.promptTokens;
-      n.completion_tokens += s.outputTokens;
-      this.metrics.finished(
-        s.promptTokens,
-        s.outputTokens,
-        reply.finish_reason,
-        (s.finishedAt - arrivedAt) / 1000,
-        (s.firstTokenAt - arrivedAt) / 1000,
-        (s.admittedAt - arrivedAt) / 1000,
-      );
+      if (req.route === "chat") this.#prefix?.remember(rememberText(req, reply));
+      this.#completed(s, reply.finish_reason, arrivedAt);
       resolve();
     }, req.promptTokens - cached);
     signal?.addEventListener("abort", onAbort, { once: true });
     this.#scheduler.submit(seq);
     return { seq, done };
+  }
+
+  /** Looks the prompt up in the prefix cache (when on): the tokens it need not prefill. */
+  #admitPrefix(req: SimRequest): number {
+    if (this.#prefix === undefined) return 0;
+    const hit = this.#prefix.admit(req.cacheText, req.promptTokens);
+    this.#n.prefix_cache_queries += hit.query_tokens;
+    this.#n.prefix_cache_hits += hit.hit_tokens;
+    this.metrics.prefixCache(hit.query_tokens, hit.hit_tokens);
+    return hit.hit_tokens;
+  }
+
+  /** Counts a completed sequence. */
+  #completed(s: Seq, finishReason: string, arrivedAt: number): void {
+    const n = this.#n;
+    n.completed++;
+    n.prompt_tokens += s.promptTokens;
+    n.completion_tokens += s.outputTokens;
+    this.metrics.finished(
+      s.promptTokens,
+      s.outputTokens,
+      finishReason,
+      (s.finishedAt - arrivedAt) / 1000,
+      (s.firstTokenAt - arrivedAt) / 1000,
+      (s.admittedAt - arrivedAt) / 1000,
+    );
   }
 
   #fail(err: ApiError): SimResponse {
