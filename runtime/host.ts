@@ -3,7 +3,7 @@ import type { Bus, Consumer, Delivery } from "./bus/types.ts";
 import { backoffDelay } from "./backoff.ts";
 import { ensureError, MatrixError } from "./errors.ts";
 import type { Logger } from "./log.ts";
-import { offload, resolveAll, resolveRef, type BlobStore } from "./message/blobs.ts";
+import { hasRefs, offload, resolveAll, resolveRef, type BlobStore } from "./message/blobs.ts";
 import { decode, encode } from "./message/codec.ts";
 import { parseEnvelope, SINK, type Envelope, type Ref } from "./message/envelope.ts";
 import type { RoleContext, RoleLlm, WorkflowDefinition } from "./workflow.ts";
@@ -176,7 +176,8 @@ export class AgentHost {
       const handler = wf.roles[role];
       try {
         if (!handler) throw new MatrixError("bad_route", `workflow "${wf.name}" has no role "${role}"`);
-        await resolveAll(msg, binding.blobs);
+        // Most messages carry no reference: no await for them.
+        if (hasRefs(msg)) await resolveAll(msg, binding.blobs);
         const ctx = this.#context(msg, role, binding, d, signal);
         msg.attempts = d.attempt;
         const result = await handler.handle(msg, ctx);

@@ -2,7 +2,7 @@
 import type { Delivery } from "./bus/types.ts";
 import { ensureError } from "./errors.ts";
 import type { Logger } from "./log.ts";
-import { releaseRefs, resolveAll, type BlobStore } from "./message/blobs.ts";
+import { hasRefs, releaseRefs, resolveAll, type BlobStore } from "./message/blobs.ts";
 import type { Envelope } from "./message/envelope.ts";
 import { readDelivery, rejectDelivery } from "./host.ts";
 import { releaseSandboxLeases } from "./sandbox/registry.ts";
@@ -80,6 +80,8 @@ export function buildRow(msg: Envelope, wf: WorkflowDefinition, params: Record<s
   return rowTail(row, msg, includeHistory);
 }
 
+const NOTHING_TO_RELEASE = (): Promise<void> => Promise.resolve();
+
 /** What the sink needs to turn one finished message into its row. */
 export type SinkTarget = {
   workflow: WorkflowDefinition;
@@ -94,13 +96,17 @@ export type SinkTarget = {
  */
 export async function sinkRow(msg: Envelope, t: SinkTarget): Promise<{ row: Record<string, unknown>; release: () => Promise<void> }> {
   let refs: Awaited<ReturnType<typeof resolveAll>> = [];
-  try {
-    refs = await resolveAll(msg, t.blobs);
-  } catch (raw) {
-    const err = ensureError(raw);
-    msg.error ??= { code: err.code, message: err.message, role: "_sink" };
+  if (hasRefs(msg)) {
+    try {
+      refs = await resolveAll(msg, t.blobs);
+    } catch (raw) {
+      const err = ensureError(raw);
+      msg.error ??= { code: err.code, message: err.message, role: "_sink" };
+    }
   }
   const row = buildRow(msg, t.workflow, t.params, t.includeHistory);
+  // A task without blobs or sandboxes has nothing to give back.
+  if (refs.length === 0 && msg.leases.length === 0) return { row, release: NOTHING_TO_RELEASE };
   return {
     row,
     release: async () => {

@@ -223,19 +223,22 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
     throw new TerminalError(`llm_http_${status}`, message);
   }
 
+  function record(role: string, ok: boolean, attempts: number, usage: { prompt_tokens: number; completion_tokens: number }, started: number): void {
+    opts.meter?.record(role, { ok, retries: Math.max(0, attempts - 1), prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, ms: Date.now() - started });
+  }
+
   async function chat(call: ChatCall, chatOpts: ChatOptions = {}): Promise<ChatResult> {
     const { signal, key } = chatOpts;
     const role = chatOpts.role ?? "unknown";
     const started = Date.now();
     let attempts = 0;
-    const record = (ok: boolean, usage = { prompt_tokens: 0, completion_tokens: 0 }) =>
-      opts.meter?.record(role, { ok, retries: Math.max(0, attempts - 1), ...usage, ms: Date.now() - started });
     try {
       if (signal?.aborted) throw aborted(signal);
       const secret = apiKey();
+      // Without a key (the common case in-process), no headers object and no redaction closure per call.
       const headers: Record<string, string> =
-        secret === undefined ? {} : keyHeader === "authorization" ? { authorization: `Bearer ${secret}` } : { [keyHeader]: secret };
-      const redact = (s: string) => (secret === undefined ? s : s.split(secret).join("***"));
+        secret === undefined ? NO_HEADERS : keyHeader === "authorization" ? { authorization: `Bearer ${secret}` } : { [keyHeader]: secret };
+      const redact = secret === undefined ? unchanged : (s: string) => s.split(secret).join("***");
       const body = buildChatBody(config, call);
       const modelFixed = !config.model_from_registry || config.extra_body.model !== undefined || call.extra_body?.model !== undefined;
       let avoid: Set<string> | undefined;
@@ -288,7 +291,7 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
         if (result.ok) {
           const reply = result.reply;
           const usage = reply.usage ?? estimateUsage(call, reply);
-          record(true, usage);
+          record(role, true, attempts, usage, started);
           return {
             content: reply.content,
             tool_calls: reply.tool_calls,
@@ -313,13 +316,17 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
       throw new RetryableError(code, message, last.retryAfterMs === undefined ? { cause: last.error } : { cause: last.error, retryAfterMs: last.retryAfterMs });
     } catch (err) {
       // A call the caller abandoned is not an LLM error, so it is not counted at all.
-      if (!signal?.aborted) record(false);
+      if (!signal?.aborted) record(role, false, attempts, NO_USAGE, started);
       throw err;
     }
   }
 
   return { name: config.name, model: config.model, chat, close: () => unsubscribe() };
 }
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_USAGE = Object.freeze({ prompt_tokens: 0, completion_tokens: 0 });
+const unchanged = (s: string): string => s;
 
 /** fetch reports "fetch failed" and hides the useful part (ECONNREFUSED, ...) in `cause`. */
 function networkMessage(err: unknown): string {
