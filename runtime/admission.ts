@@ -16,6 +16,13 @@ export class AdmissionGate {
     return this.#inFlight;
   }
 
+  /** Takes a slot if one is free now (no waiting, no promise). */
+  tryAcquire(): boolean {
+    if (this.#closed || this.#inFlight >= this.max) return false;
+    this.#inFlight++;
+    return true;
+  }
+
   /** Resolves true once a slot is held, or false if the gate was closed while waiting. */
   acquire(): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);

@@ -1,6 +1,6 @@
 // The source: reads the dataset, expands trials, and admits first hops under max_concurrent_tasks.
 import type { AdmissionGate } from "./admission.ts";
-import { readDataset, type DatasetItem } from "./dataset.ts";
+import { readDataset, readDatasetBatches, type DatasetItem } from "./dataset.ts";
 import { ensureError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { ENVELOPE_VERSION, SINK, type Envelope } from "./message/envelope.ts";
@@ -74,70 +74,112 @@ export function newEnvelope(opts: { run: string; workflow: string; task: string;
 export async function runSource(opts: SourceOptions): Promise<SourceStats> {
   const stats: SourceStats = { admitted: 0, skipped: 0 };
   const window = Math.max(1, opts.publishWindow ?? 1);
-  const publishing = new Set<Promise<void>>();
+  // Publishes in flight, counted; the source waits only when `window` of them are (no promise per publish).
+  let pending = 0;
   let failed: { err: unknown } | undefined;
-  const publish = async (msg: Envelope) => {
-    if (window === 1) return opts.publish(msg);
-    // Every publish is tracked, and the first failure stops the source once the window has drained.
-    const p = opts.publish(msg).catch((err: unknown) => void (failed ??= { err }));
-    publishing.add(p);
-    void p.finally(() => publishing.delete(p));
-    while (publishing.size >= window) await Promise.race(publishing);
+  let wake: (() => void) | undefined;
+  const settled = () => {
+    pending--;
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onFailure = (err: unknown) => {
+    failed ??= { err };
+    settled();
+  };
+  const until = async (cond: () => boolean) => {
+    while (!cond()) await new Promise<void>((r) => (wake = r));
+  };
+  /** Publishes a first hop; returns a promise only when the source must wait before the next one. */
+  const publish = (msg: Envelope): Promise<void> | undefined => {
     if (failed) throw failed.err;
+    if (window === 1) return opts.publish(msg);
+    pending++;
+    opts.publish(msg).then(settled, onFailure);
+    if (pending < window) return undefined;
+    return until(() => pending < window).then(() => {
+      if (failed) throw failed.err;
+    });
   };
   try {
     await readSource(opts, stats, publish);
   } finally {
-    await Promise.all(publishing);
+    await until(() => pending === 0);
   }
   if (failed) throw failed.err;
   return stats;
 }
 
-async function readSource(opts: SourceOptions, stats: SourceStats, publish: (msg: Envelope) => Promise<void>): Promise<void> {
+/** Bytes per dataset read in the source: a few thousand rows per batch. */
+const SOURCE_CHUNK_BYTES = 256 * 1024;
+
+async function* single(items: AsyncIterable<DatasetItem>): AsyncGenerator<DatasetItem[]> {
+  for await (const item of items) yield [item];
+}
+
+async function readSource(opts: SourceOptions, stats: SourceStats, publish: (msg: Envelope) => Promise<void> | undefined): Promise<void> {
   const wf = opts.workflow;
   const seenKeys = new Set<string>();
-  for await (const item of opts.items ?? readDataset(opts.dataset.path, opts.dataset.limit)) {
-    if (opts.signal?.aborted) break;
-    let key = "row" in item ? rowKey(item.row, opts.dataset.id_key, item.line) : `L${item.line}`;
-    if (seenKeys.has(key)) {
-      // Two rows with one key would share task ids and one row would vanish: key the later one by line.
-      const renamed = `${key}@L${item.line}`;
-      opts.log.warn("duplicate row key", { key, line: item.line, task_key: renamed });
-      key = renamed;
-    }
-    seenKeys.add(key);
-    for (let trial = 0; trial < opts.trials; trial++) {
-      const task = taskId(key, trial);
-      if (opts.isDone(task)) {
-        stats.skipped++;
-        continue;
-      }
-      if (!(await opts.gate.acquire())) return;
-      const msg = newEnvelope({
-        run: opts.run,
-        workflow: wf.name,
-        task,
-        trial,
-        seed: deriveSeed(opts.seed, task),
-        first: wf.first,
-        input: "row" in item ? item.row : null,
-        state: {},
-      });
-      if ("error" in item) {
-        msg.source_error = item.error;
-        msg.next = SINK;
-      } else {
-        try {
-          msg.state = wf.init(item.row, opts.params);
-        } catch (raw) {
-          const err = ensureError(raw);
-          msg.source_error = { code: err.code === "internal" ? "bad_input" : err.code, message: `${opts.dataset.path.split("/").pop()}:${item.line}: ${err.message}` };
-          msg.next = SINK;
+  // Rows come in batches and a free slot is taken without a promise: after a wave of tasks finishing, the source
+  // refills every free slot at once instead of one task per turn of the microtask queue. The next batch is read
+  // while this one is admitted: a busy process serves a file read late, and waiting for it would leave slots empty.
+  const batches = opts.items ? single(opts.items) : readDatasetBatches(opts.dataset.path, opts.dataset.limit, SOURCE_CHUNK_BYTES);
+  let next = batches.next();
+  try {
+    for (;;) {
+      const got = await next;
+      if (got.done === true) break;
+      const batch = got.value;
+      next = batches.next();
+      // Marked handled now: a read error surfaces at the await above, not as an unhandled rejection meanwhile.
+      next.catch(() => {});
+      for (const item of batch) {
+        if (opts.signal?.aborted) return;
+        let key = "row" in item ? rowKey(item.row, opts.dataset.id_key, item.line) : `L${item.line}`;
+        if (seenKeys.has(key)) {
+          // Two rows with one key would share task ids and one row would vanish: key the later one by line.
+          const renamed = `${key}@L${item.line}`;
+          opts.log.warn("duplicate row key", { key, line: item.line, task_key: renamed });
+          key = renamed;
+        }
+        seenKeys.add(key);
+        for (let trial = 0; trial < opts.trials; trial++) {
+          const task = taskId(key, trial);
+          if (opts.isDone(task)) {
+            stats.skipped++;
+            continue;
+          }
+          if (!opts.gate.tryAcquire() && !(await opts.gate.acquire())) return;
+          const msg = newEnvelope({
+            run: opts.run,
+            workflow: wf.name,
+            task,
+            trial,
+            seed: deriveSeed(opts.seed, task),
+            first: wf.first,
+            input: "row" in item ? item.row : null,
+            state: {},
+          });
+          if ("error" in item) {
+            msg.source_error = item.error;
+            msg.next = SINK;
+          } else {
+            try {
+              msg.state = wf.init(item.row, opts.params);
+            } catch (raw) {
+              const err = ensureError(raw);
+              msg.source_error = { code: err.code === "internal" ? "bad_input" : err.code, message: `${opts.dataset.path.split("/").pop()}:${item.line}: ${err.message}` };
+              msg.next = SINK;
+            }
+          }
+          const wait = publish(msg);
+          if (wait !== undefined) await wait;
+          stats.admitted++;
         }
       }
-      await publish(msg);
-      stats.admitted++;
     }
+  } finally {
+    await batches.return(undefined).catch(() => {});
   }
 }

@@ -1,4 +1,5 @@
 // The simulated LLM engine: validates a request, writes its scripted reply, times it in the batching model, answers.
+import { setImmediate } from "node:timers";
 import { composeReply, type Composed } from "./compose.ts";
 import { apiError, type ApiError } from "./errors.ts";
 import { SimMetrics } from "./metrics.ts";
@@ -98,6 +99,10 @@ class Waiter {
 
 function timeOut(w: Waiter): void {
   w.expire();
+}
+
+function deliver(w: Waiter): void {
+  w.resolve(w.answer);
 }
 
 /** Counters and timing-model figures of an engine. */
@@ -260,7 +265,10 @@ export class SimEngine {
     }
     if (w.remember !== undefined) this.#prefix?.remember(w.remember);
     this.#completed(s, w.finishReason, w.arrivedAt);
-    w.resolve(w.answer);
+    // Each answer is delivered as its own event, as a response arriving on a socket would be: what the caller
+    // does with it runs to its next wait before the next answer, instead of every answer of a timer tick moving
+    // one step at a time together (which delays them all until the slowest is done).
+    setImmediate(deliver, w);
   }
 
   /** Streams and latency spikes: the general path (the answer's timing is followed token by token). */
