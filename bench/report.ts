@@ -1,8 +1,9 @@
 // Shared by the benchmarks: `--key=value` arguments, a plain-text table, JSON results in bench/results/.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { arch, cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { loadRunConfig } from "../runtime/config/load.ts";
+import { procStat } from "../services/manager/adapter/process.ts";
 import type { RunConfig } from "../runtime/config/schema.ts";
 import { getWorkflow, listWorkflows } from "../runtime/workflow.ts";
 
@@ -80,13 +81,7 @@ export function fixedLatencyJob(opts: { out: string; tasks: number; inFlight: nu
  * once the process is gone). Clock ticks are taken as 100 per second, the Linux default.
  */
 export function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14, 15.
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(rest[11]) + Number(rest[12])) / 100;
-  } catch {
-    return undefined;
-  }
+  const fields = pid === undefined ? undefined : procStat(pid);
+  // utime and stime are fields 14 and 15 of proc(5); index 0 is field 3.
+  return fields === undefined ? undefined : (Number(fields[11]) + Number(fields[12])) / 100;
 }

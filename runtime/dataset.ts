@@ -14,12 +14,28 @@ export async function* readDataset(path: string, limit: number | null = null): A
   for await (const batch of readDatasetBatches(path, limit)) yield* batch;
 }
 
+/** How many items a dataset yields (bad lines included: each becomes an error row), without parsing a JSONL row. */
+export async function countDatasetItems(path: string, limit: number | null = null): Promise<number> {
+  let n = 0;
+  for await (const batch of readDatasetBatches(path, limit, undefined, false)) n += batch.length;
+  return n;
+}
+
+/** Stands for every line when only counting. */
+const UNPARSED: DatasetItem = Object.freeze({ line: 0, row: {} });
+
 /**
  * The items of a dataset in batches, one per chunk read from the file (a few thousand rows of a JSONL file): a
  * reader can take a whole batch without a wait per row. Lines end at `\n`, `\r\n` or `\r`; blank lines are
- * skipped; `limit` counts items. `chunkBytes` is the read size (tests use tiny ones to split lines across reads).
+ * skipped; `limit` counts items. `chunkBytes` is the read size (tests use tiny ones to split lines across reads);
+ * `parse` false yields placeholders (for counting).
  */
-export async function* readDatasetBatches(path: string, limit: number | null = null, chunkBytes = 64 * 1024): AsyncGenerator<DatasetItem[]> {
+export async function* readDatasetBatches(
+  path: string,
+  limit: number | null = null,
+  chunkBytes = 64 * 1024,
+  parse = true,
+): AsyncGenerator<DatasetItem[]> {
   if (path.endsWith(".json")) {
     for await (const item of readJsonArray(path, limit)) yield [item];
     return;
@@ -47,7 +63,7 @@ export async function* readDatasetBatches(path: string, limit: number | null = n
     lineNo++;
     if (full() || text.trim() === "") return;
     yielded++;
-    batch.push(parseLine(text, lineNo, name));
+    batch.push(parse ? parseLine(text, lineNo, name) : UNPARSED);
   };
   try {
     for await (const chunk of input) {

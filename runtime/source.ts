@@ -1,6 +1,6 @@
 // The source: reads the dataset, expands trials, and admits first hops under max_concurrent_tasks.
 import type { AdmissionGate } from "./admission.ts";
-import { readDataset, readDatasetBatches, type DatasetItem } from "./dataset.ts";
+import { countDatasetItems, readDatasetBatches, type DatasetItem } from "./dataset.ts";
 import { ensureError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { ENVELOPE_VERSION, SINK, type Envelope } from "./message/envelope.ts";
@@ -24,13 +24,17 @@ export type SourceOptions = {
   log: Logger;
   signal?: AbortSignal;
   /**
-   * First hops being published at once (default 1: one after the other). Over NATS each publish waits for the
-   * stream's ack, so a window keeps admission from being bound by one round trip per task.
+   * First hops being published at once (default `PUBLISH_WINDOW`). Over NATS each publish waits for the stream's
+   * ack; on the embedded bus a publish runs the first hop up to its first wait. Either way the source need not
+   * wait for one before admitting the next task. 1 publishes one after the other.
    */
   publishWindow?: number;
 };
 
 export type SourceStats = { admitted: number; skipped: number };
+
+/** First hops in flight at once by default. */
+export const PUBLISH_WINDOW = 256;
 
 /** The stable id of a task: the row's key and the trial. */
 export function taskId(key: string, trial: number): string {
@@ -44,9 +48,7 @@ function rowKey(row: Record<string, unknown>, idKey: string, line: number): stri
 
 /** Counts the tasks a dataset yields (for progress and ETA), without parsing rows. */
 export async function countTasks(path: string, limit: number | null, trials: number): Promise<number> {
-  let n = 0;
-  for await (const _ of readDataset(path, limit)) n++;
-  return n * trials;
+  return (await countDatasetItems(path, limit)) * trials;
 }
 
 export function newEnvelope(opts: { run: string; workflow: string; task: string; trial: number; seed: number; first: string; input: unknown; state: Record<string, unknown> }): Envelope {
@@ -73,7 +75,7 @@ export function newEnvelope(opts: { run: string; workflow: string; task: string;
 /** Runs the source to the end of the dataset (or until aborted). */
 export async function runSource(opts: SourceOptions): Promise<SourceStats> {
   const stats: SourceStats = { admitted: 0, skipped: 0 };
-  const window = Math.max(1, opts.publishWindow ?? 1);
+  const window = Math.max(1, opts.publishWindow ?? PUBLISH_WINDOW);
   // Publishes in flight, counted; the source waits only when `window` of them are (no promise per publish).
   let pending = 0;
   let failed: { err: unknown } | undefined;

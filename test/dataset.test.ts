@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { readDataset, readDatasetBatches, type DatasetItem } from "../runtime/dataset.ts";
+import { countDatasetItems, readDataset, readDatasetBatches, type DatasetItem } from "../runtime/dataset.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mx-dataset-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,9 @@ describe("dataset reader", () => {
     expect(items[2]).toBe("4:error:bad.jsonl:4: a row must be a JSON object");
     expect(items.slice(3)).toEqual(['5:{"a":2}', '6:{"a":3}']);
     expect(summary(await all(path, 4, 3))).toEqual(items.slice(0, 4));
+    // Counting sees the same items (bad lines too) without parsing them.
+    expect(await countDatasetItems(path)).toBe(items.length);
+    expect(await countDatasetItems(path, 4)).toBe(4);
   });
 
   it("dataset - gzip input reads the same rows; rows arrive in batches, not one at a time", async () => {

@@ -9,8 +9,6 @@ import { runSource, type SourceStats } from "../source.ts";
 import type { WorkflowDefinition } from "../workflow.ts";
 import type { Deployment } from "./deployment.ts";
 
-// First hops awaiting their stream ack at once: admission is not bound by one round trip per task.
-const PUBLISH_WINDOW = 256;
 
 export type RunAdmissionOptions = {
   deployment: Deployment;
@@ -111,7 +109,6 @@ export class RunAdmission {
       },
       log: this.#opts.log,
       signal: this.#opts.signal,
-      publishWindow: PUBLISH_WINDOW,
     });
     this.#sourceDone = true;
     this.#checkDone();

@@ -16,12 +16,6 @@ import { bindRun } from "./binding.ts";
 import { closeRunSandboxes } from "../sandbox/registry.ts";
 import { RunCollector, type RunProgress, type RunSummary } from "./collector.ts";
 
-/**
- * First hops published at once by the embedded source. A publish runs the first hop up to its first wait; the
- * source need not wait for that before admitting the next task.
- */
-const EMBEDDED_PUBLISH_WINDOW = 256;
-
 export type { RunProgress, RunSummary } from "./collector.ts";
 
 export type RunHooks = {
@@ -112,7 +106,6 @@ export async function runEmbedded(config: RunConfig, hooks: RunHooks): Promise<R
       gate,
       isDone: (task) => out.writer.has(task),
       publish: (msg) => publishHop(bus, msg, blobs, config.offload_threshold_bytes),
-      publishWindow: EMBEDDED_PUBLISH_WINDOW,
       log,
       signal: force.signal,
     });

@@ -163,10 +163,7 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
       json = transport.honorsSignal === true ? await res.json() : await raceAbort(res.json(), ctl.signal);
     } catch (err) {
       if (signal?.aborted) throw aborted(signal);
-      const error = timedOut
-        ? new RetryableError("llm_timeout", `llm.${config.name}: no answer from ${where(url)} within ${config.timeout_ms} ms`, { cause: err })
-        : new RetryableError("llm_network", `llm.${config.name}: ${where(url)}: ${redact(networkMessage(err))}`, { cause: err });
-      return { ok: false, failure: { error, status: undefined, retryAfterMs: undefined } };
+      return transportFailure(url, err, timedOut, redact);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -196,13 +193,17 @@ export function createLlmResource(config: LlmResourceConfig, opts: LlmClientOpti
       json = await res.json();
     } catch (err) {
       if (signal?.aborted) throw aborted(signal);
-      const timedOut = err instanceof DOMException && err.name === "TimeoutError";
-      const error = timedOut
-        ? new RetryableError("llm_timeout", `llm.${config.name}: no answer from ${where(url)} within ${config.timeout_ms} ms`, { cause: err })
-        : new RetryableError("llm_network", `llm.${config.name}: ${where(url)}: ${redact(networkMessage(err))}`, { cause: err });
-      return { ok: false, failure: { error, status: undefined, retryAfterMs: undefined } };
+      return transportFailure(url, err, err instanceof DOMException && err.name === "TimeoutError", redact);
     }
     return judge(url, res.status, json, res.header("retry-after"), redact);
+  }
+
+  /** A call that got no answer: past its timeout, or the connection failed. Both are worth another try. */
+  function transportFailure(url: string, err: unknown, timedOut: boolean, redact: (s: string) => string): AttemptResult {
+    const error = timedOut
+      ? new RetryableError("llm_timeout", `llm.${config.name}: no answer from ${where(url)} within ${config.timeout_ms} ms`, { cause: err })
+      : new RetryableError("llm_network", `llm.${config.name}: ${where(url)}: ${redact(networkMessage(err))}`, { cause: err });
+    return { ok: false, failure: { error, status: undefined, retryAfterMs: undefined } };
   }
 
   /** What an answer means: a reply, a retryable failure, or (4xx other than throttling) a terminal error. */

@@ -1,6 +1,6 @@
 // The in-process path to an engine: the LLM client's Transport interface without a socket.
 import type { Transport, TransportResponse } from "../llm/transport.ts";
-import type { SimEngine, SimResponse } from "./engine.ts";
+import type { SimEngine, SimHandleOptions, SimResponse } from "./engine.ts";
 import { apiError } from "./errors.ts";
 import type { SimRoute } from "./request.ts";
 
@@ -27,8 +27,10 @@ export function simTransport(engine: SimEngine): Transport {
     post(req): Promise<TransportResponse> {
       const route = routeOfUrl(req.url);
       if (route === undefined) return Promise.resolve(new SimResponseView({ kind: "json", ...apiError(404, "not_found", `no route for ${req.url}`) }));
-      const opts = req.signal === undefined ? { allowStream: false } : { signal: req.signal, allowStream: false };
-      return engine.handle(route, req.body, req.timeoutMs === undefined ? opts : { ...opts, timeoutMs: req.timeoutMs }).then(toView);
+      const opts: SimHandleOptions = { allowStream: false };
+      if (req.signal !== undefined) opts.signal = req.signal;
+      if (req.timeoutMs !== undefined) opts.timeoutMs = req.timeoutMs;
+      return engine.handle(route, req.body, opts).then(toView);
     },
   };
 }

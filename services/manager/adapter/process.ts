@@ -91,11 +91,20 @@ export function pidAlive(pid: number): boolean {
   } catch (err) {
     return (err as { code?: string }).code === "EPERM";
   }
+  // Without /proc (not Linux) a process that takes signal 0 counts as alive.
+  return procStat(pid)?.[0] !== "Z";
+}
+
+/**
+ * The fields of `/proc/<pid>/stat` after the command name, from the state on (`["S", ppid, ...]`: field 3 of
+ * proc(5) is index 0), or undefined when they cannot be read. The command name may itself hold spaces and
+ * parentheses, so the fields start after its last ")".
+ */
+export function procStat(pid: number): string[] | undefined {
   try {
-    // `pid (comm) S ...`: the state follows the last ")" (comm may itself hold parentheses).
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
-    return true;
+    return undefined;
   }
 }
