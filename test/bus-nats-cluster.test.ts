@@ -24,6 +24,19 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number):
   }
 }
 
+/** Calls `fn` until it answers: an API call made while the cluster elects leaders (or a node rejoins) may time out. */
+async function retrying<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() - start > timeoutMs) throw err;
+      await sleep(100);
+    }
+  }
+}
+
 let cluster: NatsCluster;
 
 beforeAll(async () => {
@@ -47,11 +60,12 @@ async function survivesLeaderKill(victim: "stream" | "consumer"): Promise<void> 
   // Pull requests during the failover: a refused pull must pause, not spin.
   const spy = await connectNats(cluster.urls, { name: "pull spy", reconnectTimeWaitMs: 100 });
   try {
-    await buses[0]!.ready();
+    // The previous test's killed node may still be rejoining: set-up calls ride out its election too.
+    await retrying(() => buses[0]!.ready());
     const stream = buses[0]!.names.stream;
     const durable = buses[0]!.names.durable("wf", "r");
-    const jsm = await jetstreamManager(buses[0]!.nc);
-    expect((await jsm.streams.info(stream)).config.num_replicas).toBe(3);
+    const jsm = await retrying(() => jetstreamManager(buses[0]!.nc));
+    expect((await retrying(() => jsm.streams.info(stream))).config.num_replicas).toBe(3);
     let pulls = 0;
     spy.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${stream}.>`, { callback: () => void pulls++ });
     await spy.flush();
