@@ -210,7 +210,7 @@ export type NatsCluster = {
 async function waitJetStream(urls: string[], timeoutMs = 30_000): Promise<void> {
   const nc = await connectNats(urls, { name: "test cluster probe", timeoutMs: 5_000 });
   try {
-    const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+    const jsm = await jetstreamManager(nc, { timeout: 2_000, checkAPI: false });
     const start = Date.now();
     for (;;) {
       try {
@@ -256,7 +256,8 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       const alive = servers.filter((s) => s.process.exitCode === null && s.process.signalCode === null);
       const nc = await connectNats(alive.map((s) => s.url), { name: "test leader probe", timeoutMs: 5_000 });
       try {
-        const jsm = await jetstreamManager(nc, { timeout: 5_000 });
+        // No API check here: the loop below rides out an election, which the check would not.
+        const jsm = await jetstreamManager(nc, { timeout: 5_000, checkAPI: false });
         const start = Date.now();
         for (;;) {
           try {
