@@ -1,6 +1,7 @@
 // Connects to NATS: the one place that opens a NATS connection and picks the transport for the JS runtime.
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { connect as connectNode } from "@nats-io/transport-node";
+import { setImmediate } from "node:timers";
 
 export type { NatsConnection } from "@nats-io/nats-core";
 
@@ -70,6 +71,55 @@ export async function connectNats(servers: string | string[], opts: NatsConnectO
     case "node":
     case "bun":
     case "deno":
-      return connectNode(co);
+      return coalesceWrites(await connectNode(co));
   }
+}
+
+/** The part of nats.js's protocol handler that sends: its pending buffer and the call that writes it out. */
+// Pending bytes written at once rather than at the end of the turn (the client's own threshold is 32 KiB).
+const WRITE_AT_BYTES = 256 * 1024;
+
+type Sender = {
+  outbound: { size(): number };
+  pendingLimit: number;
+  flushPending(): void;
+  close(err?: Error): Promise<void>;
+};
+
+/**
+ * Writes what a connection has to send once per turn of the event loop instead of once per microtask checkpoint.
+ *
+ * nats.js writes its pending commands at the next microtask checkpoint. Node runs one between any two callbacks,
+ * so when answers arrive as separate events (LLM responses on their sockets, timers) every publish and every ack
+ * becomes its own socket write, and the server reads them one by one: on a busy agent a third of the bus's CPU
+ * went to those writes. Here the first command of a turn schedules one write with `setImmediate`, after the
+ * poll phase has handed out everything that arrived; once 256 KiB are pending they are written at once (the
+ * client's own threshold, 32 KiB, cut a source's burst of hops into many small writes), and `close()` writes
+ * what is pending first. Latency added: at most one turn of the loop.
+ * A client without this internal shape (another version) is left as it is.
+ */
+export function coalesceWrites(nc: NatsConnection): NatsConnection {
+  const p = (nc as unknown as { protocol?: Partial<Sender> }).protocol;
+  if (!p || typeof p.flushPending !== "function" || typeof p.close !== "function" || !p.outbound || typeof p.pendingLimit !== "number") return nc;
+  const sender = p as Sender;
+  sender.pendingLimit = Math.max(sender.pendingLimit, WRITE_AT_BYTES);
+  const writeNow = sender.flushPending.bind(sender);
+  const close = sender.close.bind(sender);
+  let scheduled = false;
+  const write = () => {
+    scheduled = false;
+    writeNow();
+  };
+  sender.flushPending = () => {
+    if (sender.outbound.size() >= sender.pendingLimit) writeNow();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(write);
+    }
+  };
+  sender.close = (err?: Error) => {
+    writeNow();
+    return close(err);
+  };
+  return nc;
 }

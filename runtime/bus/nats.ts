@@ -1,5 +1,5 @@
 // The distributed bus: hops in one JetStream work-queue stream, one durable pull consumer per (workflow, role).
-import { jetstream, jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager, type PubAck } from "@nats-io/jetstream";
+import { jetstreamManager, JetStreamApiError, type JetStreamManager, type PubAck } from "@nats-io/jetstream";
 import { errors, nuid, type NatsConnection, type Status } from "@nats-io/nats-core";
 import { backoffDelay } from "../backoff.ts";
 import { RetryableError } from "../errors.ts";
@@ -8,6 +8,7 @@ import { NatsConsumer } from "./nats-consumer.ts";
 import { natsNames, type NatsNames } from "./nats-names.ts";
 import { compileNatsBusOptions, type CompiledNatsBusOptions, type NatsBusOptions } from "./nats-options.ts";
 import { ensureRoleConsumer, ensureWorkStream, isApiError, JS_CODES } from "./nats-setup.ts";
+import { JetStreamPublisher } from "./nats-publisher.ts";
 
 export type { NatsBusOptions } from "./nats-options.ts";
 
@@ -47,7 +48,7 @@ export class NatsBus implements Bus {
   readonly nc: NatsConnection;
   readonly options: CompiledNatsBusOptions;
   readonly names: NatsNames;
-  readonly #js: JetStreamClient;
+  readonly #publisher: JetStreamPublisher;
   #jsm: Promise<JetStreamManager> | undefined;
   #stream: Promise<void> | undefined;
   readonly #durables = new Map<string, Promise<string>>();
@@ -62,7 +63,7 @@ export class NatsBus implements Bus {
     this.nc = nc;
     this.options = compileNatsBusOptions(opts);
     this.names = natsNames(this.options.namespace);
-    this.#js = jetstream(nc, { timeout: this.options.apiTimeoutMs });
+    this.#publisher = JetStreamPublisher.for(nc);
   }
 
   /** Creates (or updates) the work stream. Optional: `publish`, `consume` and `depth` do it on first use. */
@@ -116,11 +117,7 @@ export class NatsBus implements Bus {
     let maybeStored = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const ack = await this.#js.publish(subject, data, {
-          msgID: id,
-          expect: { streamName: this.names.stream },
-          timeout: this.options.apiTimeoutMs,
-        });
+        const ack = await this.#publisher.publish(subject, data, { msgId: id, expectStream: this.names.stream, timeoutMs: this.options.apiTimeoutMs });
         return { ack, maybeStored };
       } catch (err) {
         if (!transient(err)) throw err;

@@ -3,6 +3,7 @@ import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPol
 import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { backoffDelay } from "../backoff.ts";
 import { transient } from "../bus/nats.ts";
+import { JetStreamPublisher } from "../bus/nats-publisher.ts";
 import { isApiError, JS_CODES } from "../bus/nats-setup.ts";
 import { checkNamespace, subjectToken } from "../bus/nats-names.ts";
 import { RetryableError } from "../errors.ts";
@@ -51,6 +52,7 @@ export class ResultStream {
   readonly #timeout: number;
   readonly #retryMs: number;
   readonly #js: JetStreamClient;
+  readonly #publisher: JetStreamPublisher;
   #ready: Promise<JetStreamManager> | undefined;
 
   constructor(nc: NatsConnection, opts: ResultStreamOptions = {}) {
@@ -62,6 +64,7 @@ export class ResultStream {
     this.#timeout = opts.apiTimeoutMs ?? 5_000;
     this.#retryMs = opts.publishRetryMs ?? 30_000;
     this.#js = jetstream(nc, { timeout: this.#timeout });
+    this.#publisher = JetStreamPublisher.for(nc);
   }
 
   /** The subject of a run's results. */
@@ -106,7 +109,7 @@ export class ResultStream {
     let timedOut = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const ack = await this.#js.publish(subject, data, { msgID: `${run}/${task}`, expect: { streamName: this.stream }, timeout: this.#timeout });
+        const ack = await this.#publisher.publish(subject, data, { msgId: `${run}/${task}`, expectStream: this.stream, timeoutMs: this.#timeout });
         // A duplicate after a timed-out attempt is most likely that attempt's own message.
         return !ack.duplicate || timedOut;
       } catch (err) {
