@@ -69,6 +69,18 @@ describe("JetStreamPublisher", () => {
     expect(transient(err)).toBe(false);
   });
 
+  it("refuses a message id that would break the header block, before anything is sent", async () => {
+    const stream = await freshStream();
+    const err = await JetStreamPublisher.for(nc)
+      .publish(`${stream}.d`, enc("x"), { msgId: "run/t1\r\nNats-Expected-Stream: x/0", timeoutMs: 5_000 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(errors.InvalidArgumentError);
+    expect(transient(err)).toBe(false);
+    const jsm = await jetstreamManager(nc);
+    expect((await jsm.streams.info(stream)).state.messages).toBe(0);
+    expect(JetStreamPublisher.for(nc).waiting).toBe(0);
+  });
+
   it("rejects a subject no stream listens on as no responders (retried: a stream may be electing its leader)", async () => {
     const err = await JetStreamPublisher.for(nc)
       .publish(`nostream${process.pid}.x`, enc("x"), { msgId: "x", timeoutMs: 5_000 })

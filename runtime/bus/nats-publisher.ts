@@ -1,5 +1,5 @@
 // JetStream publishes with their acks on one shared reply subscription: a hop costs one pending entry, no timer.
-import { createInbox, errors, headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/nats-core";
+import { createInbox, errors, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/nats-core";
 import { JetStreamApiError, type PubAck } from "@nats-io/jetstream";
 
 /** What one publish may set. */
@@ -22,6 +22,7 @@ type Pending = {
 type ApiErrorBody = { code: number; err_code?: number; description?: string };
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 // Timeouts are found by a sweep over the waiting publishes: a publish may wait up to this much longer than its timeout.
 const SWEEP_MS = 100;
 const publishers = new WeakMap<NatsConnection, JetStreamPublisher>();
@@ -79,11 +80,9 @@ export class JetStreamPublisher {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
-      const h = headers();
-      h.set("Nats-Msg-Id", opts.msgId);
-      if (opts.expectStream !== undefined) h.set("Nats-Expected-Stream", opts.expectStream);
       const n = ++this.#seq;
       try {
+        const h = new PublishHeaders(opts.msgId, opts.expectStream);
         this.#nc.publish(subject, data, { reply: `${this.#inbox}.${n}`, headers: h });
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
@@ -174,5 +173,75 @@ export class JetStreamPublisher {
   #stopSweep(): void {
     if (this.#sweep) clearInterval(this.#sweep);
     this.#sweep = undefined;
+  }
+}
+
+/**
+ * The headers of one publish (`Nats-Msg-Id`, and `Nats-Expected-Stream` when given), read-only. The client's own
+ * header object canonicalises, searches and validates on every `set` and builds its text again to encode it:
+ * a tenth of what a publish allocated. This one checks its two values once and encodes them straight away
+ * (`encode()` is what the client's publish calls).
+ */
+class PublishHeaders implements MsgHdrs, Iterable<[string, string[]]> {
+  readonly hasError = false;
+  readonly status = "";
+  readonly code = 0;
+  readonly description = "";
+  readonly #id: string;
+  readonly #stream: string | undefined;
+
+  constructor(id: string, stream: string | undefined) {
+    for (const v of [id, stream]) {
+      if (v !== undefined && (v.includes("\r") || v.includes("\n"))) throw new errors.InvalidArgumentError(`header values cannot contain \\r or \\n: ${JSON.stringify(v)}`);
+    }
+    this.#id = id;
+    this.#stream = stream;
+  }
+
+  encode(): Uint8Array {
+    const stream = this.#stream === undefined ? "" : `\r\nNats-Expected-Stream: ${this.#stream}`;
+    return encoder.encode(`NATS/1.0\r\nNats-Msg-Id: ${this.#id}${stream}\r\n\r\n`);
+  }
+
+  #pairs(): [string, string][] {
+    const pairs: [string, string][] = [["Nats-Msg-Id", this.#id]];
+    if (this.#stream !== undefined) pairs.push(["Nats-Expected-Stream", this.#stream]);
+    return pairs;
+  }
+
+  get(k: string): string {
+    return this.#pairs().find(([key]) => key === k)?.[1] ?? "";
+  }
+
+  last(k: string): string {
+    return this.get(k);
+  }
+
+  has(k: string): boolean {
+    return this.#pairs().some(([key]) => key === k);
+  }
+
+  keys(): string[] {
+    return this.#pairs().map(([k]) => k);
+  }
+
+  values(k: string): string[] {
+    return this.has(k) ? [this.get(k)] : [];
+  }
+
+  set(): void {
+    throw new Error("publish headers are read-only");
+  }
+
+  append(): void {
+    throw new Error("publish headers are read-only");
+  }
+
+  delete(): void {
+    throw new Error("publish headers are read-only");
+  }
+
+  *[Symbol.iterator](): Iterator<[string, string[]]> {
+    for (const [k, v] of this.#pairs()) yield [k, [v]];
   }
 }
