@@ -1,4 +1,5 @@
 // The agent host: consumes roles from the bus, runs their handlers, routes each message to its next hop.
+import { setMaxListeners } from "node:events";
 import type { Bus, Consumer, Delivery } from "./bus/types.ts";
 import { backoffDelay } from "./backoff.ts";
 import { ensureError, MatrixError } from "./errors.ts";
@@ -34,6 +35,11 @@ export type HopEvent = {
   /** LLM tokens of the turn this hop added. */
   usage?: { prompt_tokens: number; completion_tokens: number };
 };
+
+/** Hops that share one abort signal. */
+const HOPS_PER_SIGNAL = 64;
+
+type SignalGroup = { controller: AbortController; started: number; open: number };
 
 export type HostOptions = {
   bus: Bus;
@@ -102,9 +108,11 @@ export class AgentHost {
   readonly #consumers: Consumer[] = [];
   readonly #opts: HostOptions;
   readonly #controller = new AbortController();
-  // One controller per hop in flight, aborted together on forced shutdown. Handlers and the LLM client add
-  // listeners to their hop's signal; a listener per call on one shared signal would make every add O(in flight).
-  readonly #hops = new Set<AbortController>();
+  // Abort signals of running hops, each shared by up to HOPS_PER_SIGNAL hops (see #join), aborted together on
+  // forced shutdown. Handlers and the LLM client add listeners to their hop's signal; a listener per call on one
+  // signal for every hop in flight would make every add O(in flight).
+  readonly #groups = new Set<SignalGroup>();
+  #group: SignalGroup | undefined;
 
   constructor(opts: HostOptions) {
     this.#opts = opts;
@@ -133,16 +141,14 @@ export class AgentHost {
   /** Aborts running handlers (second signal). */
   abort(reason?: unknown): void {
     this.#controller.abort(reason);
-    for (const hop of this.#hops) hop.abort(reason);
+    for (const g of this.#groups) g.controller.abort(reason);
   }
 
   // One async frame per hop (not a wrapper around another): every frame a hop keeps through its LLM wait is
   // copied by the young-generation collector, and 20,000 hops wait at once.
   async #handle(d: Delivery): Promise<void> {
-    const hop = new AbortController();
-    if (this.#controller.signal.aborted) hop.abort(this.#controller.signal.reason);
-    this.#hops.add(hop);
-    const signal = hop.signal;
+    const group = this.#join();
+    const signal = group.controller.signal;
     try {
       const started = performance.now();
       let msg: Envelope;
@@ -221,8 +227,30 @@ export class AgentHost {
         this.#opts.onHop?.({ workflow: wf.name, role, outcome: "error", ms, code: err.code });
       }
     } finally {
-      this.#hops.delete(hop);
+      if (--group.open === 0 && group !== this.#group) this.#groups.delete(group);
     }
+  }
+
+  /**
+   * The abort signal of a starting hop. Hops are only ever aborted all together (`abort()`), so consecutive hops
+   * share a signal: an AbortController per hop was a microsecond and a kilobyte per hop. A group is bounded,
+   * because every listener added to a signal scans those already there (an LLM call over HTTP adds one).
+   */
+  #join(): SignalGroup {
+    let g = this.#group;
+    if (g === undefined || g.started >= HOPS_PER_SIGNAL) {
+      const controller = new AbortController();
+      // Up to HOPS_PER_SIGNAL hops add their listeners to it: not a leak, so no warning past 10.
+      setMaxListeners(0, controller.signal);
+      if (this.#controller.signal.aborted) controller.abort(this.#controller.signal.reason);
+      g = { controller, started: 0, open: 0 };
+      if (this.#group !== undefined && this.#group.open === 0) this.#groups.delete(this.#group);
+      this.#group = g;
+      this.#groups.add(g);
+    }
+    g.started++;
+    g.open++;
+    return g;
   }
 
   /** Sends a message on to its next role, or writes its row here when it is done and this process can. */

@@ -5,7 +5,8 @@ import { dirname } from "node:path";
 export interface ResultWriter {
   /** Tasks whose rows are already in the store (from earlier runs and this one). */
   has(task: string): boolean;
-  write(task: string, row: Record<string, unknown>): void;
+  /** `line`: the row's JSON on one line, when the caller has it already (written as it is). */
+  write(task: string, row: Record<string, unknown>, line?: string): void;
   flush(): void;
   close(): Promise<void>;
 }
@@ -70,12 +71,12 @@ export class JsonlResultWriter implements ResultWriter {
     return this.#done.has(task);
   }
 
-  write(task: string, row: Record<string, unknown>): void {
+  write(task: string, row: Record<string, unknown>, line?: string): void {
     if (this.#closed) throw new Error(`result file ${this.path} is closed`);
     this.#done.add(task);
-    const line = JSON.stringify(row) + "\n";
-    this.#buf.push(line);
-    this.#bufBytes += line.length;
+    const text = (line ?? JSON.stringify(row)) + "\n";
+    this.#buf.push(text);
+    this.#bufBytes += text.length;
     if (this.#bufBytes > 256 * 1024) this.flush();
   }
 

@@ -66,6 +66,9 @@ describe("nats bus", () => {
     expect(deliveryCount("$JS.ACK.mx_work.wf~~r.3.10.12.1795674002784987657.0")).toBe(3);
     expect(deliveryCount("$JS.ACK.hub.ACCHASH.mx_work.wf~~r.2.10.12.1795674002784987657.0.rnd")).toBe(2);
     expect(() => deliveryCount("_INBOX.x.1")).toThrow(/ack subject/);
+    expect(() => deliveryCount("$JS.ACK.mx_work.wf~~r.3.10")).toThrow(/ack subject/);
+    expect(() => deliveryCount("$JS.ACK.mx_work.wf~~r.x.10.12.1795674002784987657.0")).toThrow(/bad delivery count/);
+    expect(() => deliveryCount("$JS.ACK.mx_work.wf~~r.0.10.12.1795674002784987657.0")).toThrow(/bad delivery count/);
   });
 
   it("nats bus - keeps workflows and roles with dots, spaces and wildcards apart", async () => {

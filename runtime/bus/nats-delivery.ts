@@ -37,11 +37,22 @@ export interface TrackedDelivery extends Delivery {
  * with `<domain>.<account hash>` after `ACK` (12 tokens, newer servers).
  */
 export function deliveryCount(reply: string): number {
-  const tokens = reply.split(".");
-  if (tokens[0] !== "$JS" || tokens[1] !== "ACK" || tokens.length < 9) throw new Error(`not a JetStream ack subject: ${reply}`);
-  const n = Number(tokens.length === 9 ? tokens[4] : tokens[6]);
+  // Read in place (no split into a dozen strings): this runs for every delivery.
+  if (!reply.startsWith("$JS.ACK.")) throw new Error(`not a JetStream ack subject: ${reply}`);
+  let tokens = 1;
+  for (let i = reply.indexOf("."); i !== -1; i = reply.indexOf(".", i + 1)) tokens++;
+  if (tokens < 9) throw new Error(`not a JetStream ack subject: ${reply}`);
+  const n = Number(token(reply, tokens === 9 ? 4 : 6));
   if (!Number.isInteger(n) || n < 1) throw new Error(`bad delivery count in ${reply}`);
   return n;
+}
+
+/** Token `k` (from 0) of a dot-separated subject that has more than `k` tokens. */
+function token(subject: string, k: number): string {
+  let start = 0;
+  for (let i = 0; i < k; i++) start = subject.indexOf(".", start) + 1;
+  const end = subject.indexOf(".", start);
+  return subject.slice(start, end === -1 ? undefined : end);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

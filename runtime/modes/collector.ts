@@ -83,8 +83,8 @@ export class RunCollector {
   }
 
   /** Writes a row unless `output.success_only` drops it. */
-  write(task: string, row: Record<string, unknown>): void {
-    if (!this.#config.output.success_only || row.status === "ok") this.writer.write(task, row);
+  write(task: string, row: Record<string, unknown>, line?: string): void {
+    if (!this.#config.output.success_only || row.status === "ok") this.writer.write(task, row, line);
   }
 
   /** Counts a task that reached its end in this run (written, or dropped by success_only). */

@@ -65,9 +65,9 @@ export async function runDistributed(config: RunConfig, hooks: RunHooks, dist: D
       skipped++;
       return true;
     },
-    onResult: ({ task, row }) => {
+    onResult: ({ task, row, line }) => {
       if (out.existing.has(task)) return;
-      out.write(task, row);
+      out.write(task, row, line);
       out.record(row);
       const t = rowTokens(row);
       tokens.prompt += t.prompt;
