@@ -3,6 +3,7 @@ import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Envelope } from "../message/envelope.ts";
 import type { RoleLlm } from "../workflow.ts";
+import type { ChatCall, ChatOptions, ChatResult } from "../../services/llm/mod.ts";
 import { createLlmResource, type LlmResource, type LlmResourceConfig, type ReplicaDirectory, UsageMeter } from "../../services/llm/mod.ts";
 import { SimEngine, simTransport, type SimOptions } from "../../services/sim/mod.ts";
 
@@ -46,23 +47,38 @@ export class RunResources {
   forHop(name: string, role: string, msg: Envelope, signal: AbortSignal): RoleLlm {
     const res = this.#llms.get(name);
     if (!res) throw new ConfigError(`llm resource "${name}" is not configured (add llm.${name}.* to the config)`);
-    let calls = 0;
-    return {
-      name: res.name,
-      model: res.model,
-      chat: (call, opts) => {
-        // Reproducible per task, hop and call within the hop.
-        const seed = call.seed ?? ((msg.seed + Math.imul(msg.hop + 1, 2654435761) + calls++ * 40503) >>> 1);
-        return res.chat(
-          { ...call, seed },
-          { key: msg.task, role, signal: opts?.signal ?? signal },
-        );
-      },
-    };
+    return new HopLlm(res, role, msg, signal);
   }
 
   async close(): Promise<void> {
     for (const llm of this.#llms.values()) await llm.close?.();
     await this.#sim?.close();
+  }
+}
+
+/** One hop's view of an LLM resource (a class: its method is not a closure made per hop). */
+class HopLlm implements RoleLlm {
+  readonly name: string;
+  readonly model: string;
+  #calls = 0;
+  readonly #res: LlmResource;
+  readonly #role: string;
+  readonly #msg: Envelope;
+  readonly #signal: AbortSignal;
+
+  constructor(res: LlmResource, role: string, msg: Envelope, signal: AbortSignal) {
+    this.name = res.name;
+    this.model = res.model;
+    this.#res = res;
+    this.#role = role;
+    this.#msg = msg;
+    this.#signal = signal;
+  }
+
+  chat(call: ChatCall, opts?: Pick<ChatOptions, "signal">): Promise<ChatResult> {
+    const msg = this.#msg;
+    // Reproducible per task, hop and call within the hop.
+    const seed = call.seed ?? ((msg.seed + Math.imul(msg.hop + 1, 2654435761) + this.#calls++ * 40503) >>> 1);
+    return this.#res.chat({ ...call, seed }, { key: msg.task, role: this.#role, signal: opts?.signal ?? this.#signal });
   }
 }
