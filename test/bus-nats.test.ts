@@ -6,6 +6,7 @@ import { NatsBus, type NatsBusOptions } from "../runtime/bus/nats.ts";
 import { deliveryCount } from "../runtime/bus/nats-delivery.ts";
 import { natsNames, subjectToken } from "../runtime/bus/nats-names.ts";
 import type { BusEvent, Delivery } from "../runtime/bus/types.ts";
+import { ResultStream } from "../runtime/results/stream.ts";
 import { busContract } from "./bus-contract.ts";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.ts";
 
@@ -140,6 +141,21 @@ describe("nats bus", () => {
       expect(got).toEqual(["first"]);
     } finally {
       await Promise.all([a.close(), b.close(), consumerBus.close()]);
+    }
+  });
+
+  it("nats bus - processes creating the work stream and the results stream at the same moment all succeed", async () => {
+    for (let round = 0; round < 10; round++) {
+      const ns = freshNamespace();
+      const buses = await Promise.all(Array.from({ length: 16 }, () => openBus({ namespace: ns })));
+      try {
+        await Promise.all(buses.map((b) => b.ready()));
+        await Promise.all(buses.map((b) => new ResultStream(b.nc, { namespace: ns }).ready()));
+        const jsm = await jetstreamManager(buses[0]!.nc);
+        expect((await jsm.streams.info(buses[0]!.names.stream)).config.name).toBe(buses[0]!.names.stream);
+      } finally {
+        await Promise.all(buses.map((b) => b.close()));
+      }
     }
   });
 

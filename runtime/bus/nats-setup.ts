@@ -17,6 +17,7 @@ import type { NatsNames } from "./nats-names.ts";
 /** JetStream API error codes the bus reacts to. */
 export const JS_CODES = {
   streamNameInUse: 10058,
+  subjectsOverlap: 10065,
   streamNotFound: 10059,
   consumerNotFound: 10014,
 } as const;
@@ -43,13 +44,29 @@ function workStreamConfig(names: NatsNames, opts: CompiledNatsBusOptions): Parti
  * Safe to call from every process at start: an identical create is a no-op on the server.
  */
 export async function ensureWorkStream(jsm: JetStreamManager, names: NatsNames, opts: CompiledNatsBusOptions): Promise<void> {
-  const config = workStreamConfig(names, opts);
+  await ensureStream(jsm, workStreamConfig(names, opts));
+}
+
+/** Creates a stream, or updates it to `config` when it exists; safe when several processes do it at once. */
+export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
     await jsm.streams.add(config);
   } catch (err) {
-    if (!isApiError(err, JS_CODES.streamNameInUse)) throw err;
+    // Two processes creating it at once: the later one may be told its subjects overlap the stream the other one
+    // just created (under our own name), not that the name is in use.
+    if (!isApiError(err, JS_CODES.streamNameInUse) && !(isApiError(err, JS_CODES.subjectsOverlap) && (await streamExists(jsm, config.name)))) throw err;
     const { name, ...update } = config;
     await jsm.streams.update(name, update);
+  }
+}
+
+async function streamExists(jsm: JetStreamManager, name: string): Promise<boolean> {
+  try {
+    await jsm.streams.info(name);
+    return true;
+  } catch (err) {
+    if (isApiError(err, JS_CODES.streamNotFound)) return false;
+    throw err;
   }
 }
 

@@ -4,7 +4,7 @@ import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { backoffDelay } from "../backoff.ts";
 import { transient } from "../bus/nats.ts";
 import { JetStreamPublisher } from "../bus/nats-publisher.ts";
-import { isApiError, JS_CODES } from "../bus/nats-setup.ts";
+import { ensureStream } from "../bus/nats-setup.ts";
 import { checkNamespace, subjectToken } from "../bus/nats-names.ts";
 import { RetryableError } from "../errors.ts";
 
@@ -34,6 +34,7 @@ export type StoredResult = { task: string; row: Record<string, unknown>; line?: 
 
 const utf8 = new TextEncoder();
 const decoder = new TextDecoder();
+const LINE_BREAK = /[\r\n]/;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -88,13 +89,7 @@ export class ResultStream {
         duplicate_window: nanos(this.#window),
         discard: DiscardPolicy.Old,
       };
-      try {
-        await jsm.streams.add(config);
-      } catch (err) {
-        if (!isApiError(err, JS_CODES.streamNameInUse)) throw err;
-        const { name, ...update } = config;
-        await jsm.streams.update(name, update);
-      }
+      await ensureStream(jsm, config);
       return jsm;
     })().catch((err: unknown) => {
       this.#ready = undefined;
@@ -194,7 +189,7 @@ export class ResultStream {
             const task = (row as { task?: unknown } | null)?.task;
             if (typeof task !== "string" || typeof row !== "object" || row === null || Array.isArray(row)) onResult(null);
             // Rows are stored as JSON.stringify wrote them: that text is the output line, unless it spans lines.
-            else if (text.includes("\n") || text.includes("\r")) onResult({ task, row: row as Record<string, unknown> });
+            else if (LINE_BREAK.test(text)) onResult({ task, row: row as Record<string, unknown> });
             else onResult({ task, row: row as Record<string, unknown>, line: text });
           }
         } catch (err) {
