@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join, resolve } from "node:path";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
-import * as v from "valibot";
 import "../workflows/mod.ts";
 import { connectNats } from "../runtime/adapter/nats.ts";
 import { NatsBus } from "../runtime/bus/nats.ts";
@@ -14,8 +13,8 @@ import { runDistributed } from "../runtime/modes/run-nats.ts";
 import { DEFAULT_DEPLOYMENT } from "../runtime/modes/deployment.ts";
 import type { RunProgress } from "../runtime/modes/collector.ts";
 import { newEnvelope } from "../runtime/source.ts";
-import type { WorkflowDefinition } from "../runtime/workflow.ts";
 import { startNatsServer } from "../test/helpers/nats-server.ts";
+import { oneRoleWorkflow } from "../test/wf-fixtures.ts";
 import { cpus } from "node:os";
 import { benchArgs, fixedLatencyJob, printTable, processCpuSeconds, tempOutput, writeResults } from "./report.ts";
 
@@ -73,19 +72,7 @@ async function rawHops(size: number): Promise<number> {
 }
 
 /** A workflow whose one role does nothing and sends the task back to itself: the hop is all that is measured. */
-const loopWorkflow: WorkflowDefinition = {
-  name: "hop-bench",
-  description: "bench",
-  first: "echo",
-  roles: { echo: { handle: async () => ({}) } },
-  params: v.object({}),
-  defaults: {},
-  llms: [],
-  init: () => ({}),
-  route: () => "echo",
-  output: () => ({ status: "ok", fields: {} }),
-  metrics: () => ({ add() {}, summary: () => ({}) }),
-};
+const loopWorkflow = oneRoleWorkflow({ name: "hop-bench", role: "echo", next: "echo", handle: async () => ({}) });
 
 /** Our hop: decode, trivial handler, route, encode, publish the next hop with its dedup id, confirmed ack. */
 async function ourHops(size: number): Promise<number> {

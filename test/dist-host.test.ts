@@ -1,5 +1,4 @@
 // The agent host on the NATS bus: poison messages on the wire, and the bus's last delivery of a failing hop.
-import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../runtime/adapter/nats.ts";
 import { NatsBus, type NatsBusOptions } from "../runtime/bus/nats.ts";
@@ -12,6 +11,7 @@ import { SINK, type Envelope } from "../runtime/message/envelope.ts";
 import { newEnvelope } from "../runtime/source.ts";
 import type { WorkflowDefinition } from "../runtime/workflow.ts";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.ts";
+import { oneRoleWorkflow } from "./wf-fixtures.ts";
 
 let server: NatsServer;
 let nsSeq = 0;
@@ -32,21 +32,9 @@ async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-/** A one-role workflow whose handler is given by the test. */
+/** A one-role workflow whose handler is given by the test; each hop adds a turn. */
 function oneRole(handle: (msg: Envelope) => Promise<void>): WorkflowDefinition {
-  return {
-    name: "echo",
-    description: "test",
-    first: "worker",
-    roles: { worker: { handle: async (msg) => (await handle(msg), { turn: { role: "worker", content: "done" } }) } },
-    params: v.object({}),
-    defaults: {},
-    llms: [],
-    init: () => ({}),
-    route: () => SINK,
-    output: () => ({ status: "ok", fields: {} }),
-    metrics: () => ({ add() {}, summary: () => ({}) }),
-  };
+  return oneRoleWorkflow({ name: "echo", handle: async (msg) => (await handle(msg), { turn: { role: "worker", content: "done" } }) });
 }
 
 function capture(): { log: Logger; lines: string[] } {

@@ -1,13 +1,11 @@
 // The agent host's forced stop: every running hop's signal is aborted, however many hops share a signal.
-import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../runtime/bus/memory.ts";
 import { AgentHost, publishHop, type RunBinding } from "../runtime/host.ts";
 import { silentLogger } from "../runtime/log.ts";
 import { MemoryBlobStore } from "../runtime/message/blobs.ts";
-import { SINK } from "../runtime/message/envelope.ts";
 import { newEnvelope } from "../runtime/source.ts";
-import type { WorkflowDefinition } from "../runtime/workflow.ts";
+import { oneRoleWorkflow } from "./wf-fixtures.ts";
 
 async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
@@ -24,28 +22,15 @@ describe("agent host abort", () => {
     process.on("warning", onWarning);
     const started: AbortSignal[] = [];
     let aborted = 0;
-    const wf: WorkflowDefinition = {
+    const wf = oneRoleWorkflow({
       name: "wait",
-      description: "test",
-      first: "worker",
-      roles: {
-        worker: {
-          // Waits for its hop's signal, as an LLM call does: one listener per hop.
-          handle: (_msg, ctx) =>
-            new Promise((_, reject) => {
-              started.push(ctx.signal);
-              ctx.signal.addEventListener("abort", () => (aborted++, reject(ctx.signal.reason)), { once: true });
-            }),
-        },
-      },
-      params: v.object({}),
-      defaults: {},
-      llms: [],
-      init: () => ({}),
-      route: () => SINK,
-      output: () => ({ status: "ok", fields: {} }),
-      metrics: () => ({ add() {}, summary: () => ({}) }),
-    };
+      // Waits for its hop's signal, as an LLM call does: one listener per hop.
+      handle: (_msg, ctx) =>
+        new Promise((_, reject) => {
+          started.push(ctx.signal);
+          ctx.signal.addEventListener("abort", () => (aborted++, reject(ctx.signal.reason)), { once: true });
+        }),
+    });
     const bus = new MemoryBus({ unsettledRetryMs: 50 });
     const binding: RunBinding = {
       workflow: wf,

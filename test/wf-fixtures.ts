@@ -4,8 +4,31 @@ import { silentLogger } from "../runtime/log.ts";
 import { SINK, type Envelope } from "../runtime/message/envelope.ts";
 import { buildRow } from "../runtime/sink.ts";
 import { newEnvelope } from "../runtime/source.ts";
-import type { RoleContext, RoleResult, WorkflowDefinition } from "../runtime/workflow.ts";
+import * as v from "valibot";
+import type { Role, RoleContext, RoleResult, WorkflowDefinition } from "../runtime/workflow.ts";
 import type { ChatCall, ChatResult } from "../services/llm/types.ts";
+
+/**
+ * A workflow of one role whose handler is given: every hop of it goes to `next` (the sink unless set), every row
+ * is ok. For host and bus tests, where the workflow is not what is tested.
+ */
+export function oneRoleWorkflow(opts: { name: string; role?: string; next?: string; handle: Role["handle"] }): WorkflowDefinition {
+  const role = opts.role ?? "worker";
+  const next = opts.next ?? SINK;
+  return {
+    name: opts.name,
+    description: "test",
+    first: role,
+    roles: { [role]: { handle: opts.handle } },
+    params: v.object({}),
+    defaults: {},
+    llms: [],
+    init: () => ({}),
+    route: () => next,
+    output: () => ({ status: "ok", fields: {} }),
+    metrics: () => ({ add() {}, summary: () => ({}) }),
+  };
+}
 
 /** A chat result with the given content and token usage. */
 export function reply(content: string | null, usage = { prompt_tokens: 20, completion_tokens: 5 }): ChatResult {

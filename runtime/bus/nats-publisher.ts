@@ -176,6 +176,13 @@ export class JetStreamPublisher {
   }
 }
 
+const LINE_BREAK = /[\r\n]/;
+
+/** A header value must stay on its line: a CR or LF in it would start headers of its own. */
+function checkHeaderValue(v: string): void {
+  if (LINE_BREAK.test(v)) throw new errors.InvalidArgumentError(`header values cannot contain \\r or \\n: ${JSON.stringify(v)}`);
+}
+
 /**
  * The headers of one publish (`Nats-Msg-Id`, and `Nats-Expected-Stream` when given), read-only. The client's own
  * header object canonicalises, searches and validates on every `set` and builds its text again to encode it:
@@ -191,9 +198,8 @@ class PublishHeaders implements MsgHdrs, Iterable<[string, string[]]> {
   readonly #stream: string | undefined;
 
   constructor(id: string, stream: string | undefined) {
-    for (const v of [id, stream]) {
-      if (v !== undefined && (v.includes("\r") || v.includes("\n"))) throw new errors.InvalidArgumentError(`header values cannot contain \\r or \\n: ${JSON.stringify(v)}`);
-    }
+    checkHeaderValue(id);
+    if (stream !== undefined) checkHeaderValue(stream);
     this.#id = id;
     this.#stream = stream;
   }
